@@ -1,0 +1,50 @@
+/* What differs between guest architectures: registers, the syscall trap, the CPU model and
+ * what auxv says about it, and the structs and flags whose layout or values differ. */
+#ifndef SYSCORN_ARCH_H
+#define SYSCORN_ARCH_H
+
+#include <sys/stat.h>
+
+#include "../core.h"
+#include "../syscall.h"
+
+/* A flag whose value differs between the guest and the host. */
+struct sc_flag_map {
+	uint32_t guest, host;
+};
+
+struct sc_arch {
+	const char *machine;     /* uname -m, AT_PLATFORM */
+	uint16_t e_machine;
+	uc_arch uc_arch;
+	uc_mode uc_mode;
+	int cs_arch, cs_mode;    /* Capstone, for fault reports */
+	const struct sc_syscall_table *syscalls;
+	uint64_t hwcap, hwcap2;
+	uint64_t minsigstksz;    /* AT_MINSIGSTKSZ, 0 for none */
+	int pc_reg, sp_reg;
+	/* Open flags whose bits differ from the host's (the others are equal on every guest). */
+	const struct sc_flag_map *oflags;
+	size_t n_oflags;
+	/* Before the first map: CPU model, FP/SIMD, the syscall and exception hooks. */
+	int (*init_engine)(struct sc_thread *t);
+	/* Sets the registers for the first instruction. */
+	void (*start)(struct sc_thread *t, gaddr_t entry, gaddr_t sp);
+	/* Writes a host struct stat into the guest's struct stat at addr (0 or -EFAULT). */
+	int (*stat_to_guest)(struct sc_process *p, gaddr_t addr, const struct stat *st);
+	/* arch_prctl and friends: -ENOSYS when the guest has no such call. */
+	uint64_t (*get_tls)(struct sc_thread *t);
+};
+
+extern const struct sc_arch sc_arch_arm64, sc_arch_x86_64;
+
+const struct sc_arch *sc_arch_for_machine(uint16_t e_machine);
+
+/* Open flags: guest <-> host, through the arch's table of differing bits. */
+int guest_oflags_to_host(const struct sc_arch *a, int guest);
+int host_oflags_to_guest(const struct sc_arch *a, int host);
+
+/* Called by the arch trap hooks. */
+void sc_cpu_exception(struct sc_thread *t, int signo, uint64_t addr, const char *what);
+
+#endif

@@ -1,0 +1,150 @@
+/* arm64 guest: svc #0 traps through UC_HOOK_INTR, asm-generic syscall numbers and structs. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <capstone/capstone.h>
+
+#include "arch.h"
+
+extern const struct sc_syscall_table sc_syscalls_arm64;
+
+/* Unicorn's aarch64 exception numbers (QEMU's EXCP_*). */
+enum { EXCP_UDEF = 1, EXCP_SWI = 2, EXCP_PREFETCH_ABORT = 3, EXCP_DATA_ABORT = 4, EXCP_BKPT = 7 };
+
+static void hook_intr(uc_engine *uc, uint32_t intno, void *data)
+{
+	struct sc_thread *t = data;
+	if (intno == EXCP_SWI) {
+		static int regs[7] = { UC_ARM64_REG_X8, UC_ARM64_REG_X0, UC_ARM64_REG_X1,
+				       UC_ARM64_REG_X2, UC_ARM64_REG_X3, UC_ARM64_REG_X4,
+				       UC_ARM64_REG_X5 };
+		uint64_t v[7];
+		void *ptrs[7] = { &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6] };
+		uc_reg_read_batch(uc, regs, ptrs, 7);
+		uint64_t r = sc_dispatch(t, v[0], &v[1]);
+		uc_reg_write(uc, UC_ARM64_REG_X0, &r);
+		return;
+	}
+	/* Any other exception is a fault the kernel would turn into a signal. */
+	switch (intno) {
+	case EXCP_UDEF: sc_cpu_exception(t, SIGILL, 0, "undefined instruction"); break;
+	case EXCP_BKPT: sc_cpu_exception(t, SIGTRAP, 0, "breakpoint"); break;
+	case EXCP_PREFETCH_ABORT: sc_cpu_exception(t, SIGSEGV, 0, "instruction abort"); break;
+	case EXCP_DATA_ABORT: sc_cpu_exception(t, SIGBUS, 0, "data abort"); break;
+	default: sc_cpu_exception(t, SIGILL, 0, "CPU exception"); break;
+	}
+}
+
+static int init_engine(struct sc_thread *t)
+{
+	uc_engine *uc = t->uc;
+	/* The default Cortex-A72 lacks LSE atomics, which gcc's outline atomics pick when
+	 * AT_HWCAP says ATOMICS; MAX runs them. Must precede the first map. */
+	if (uc_ctl_set_cpu_model(uc, UC_CPU_ARM64_MAX) != UC_ERR_OK)
+		return -EINVAL;
+	uint64_t cpacr;
+	uc_reg_read(uc, UC_ARM64_REG_CPACR_EL1, &cpacr);
+	cpacr |= 3ull << 20; /* FPEN: FP/SIMD without traps */
+	uc_reg_write(uc, UC_ARM64_REG_CPACR_EL1, &cpacr);
+	uc_hook h;
+	if (uc_hook_add(uc, &h, UC_HOOK_INTR, UC_CB(hook_intr), t, 1, 0) != UC_ERR_OK)
+		return -EINVAL;
+	return 0;
+}
+
+static void start(struct sc_thread *t, gaddr_t entry, gaddr_t sp)
+{
+	uc_reg_write(t->uc, UC_ARM64_REG_PC, &entry);
+	uc_reg_write(t->uc, UC_ARM64_REG_SP, &sp);
+}
+
+/* asm-generic struct stat (include/uapi/asm-generic/stat.h): 128 bytes, st_mode before a
+ * 32-bit st_nlink, 32-bit st_blksize. */
+struct arm64_stat {
+	uint64_t st_dev, st_ino;
+	uint32_t st_mode, st_nlink, st_uid, st_gid;
+	uint64_t st_rdev, pad1;
+	int64_t st_size;
+	int32_t st_blksize, pad2;
+	int64_t st_blocks;
+	int64_t st_atime_sec;
+	uint64_t st_atime_nsec;
+	int64_t st_mtime_sec;
+	uint64_t st_mtime_nsec;
+	int64_t st_ctime_sec;
+	uint64_t st_ctime_nsec;
+	uint32_t unused4, unused5;
+};
+_Static_assert(sizeof(struct arm64_stat) == 128, "arm64 struct stat is 128 bytes");
+_Static_assert(offsetof(struct arm64_stat, st_size) == 48, "arm64 st_size offset");
+
+static int arm64_stat_from_host(struct sc_process *p, gaddr_t addr, const struct stat *st)
+{
+	struct arm64_stat g = {
+		.st_dev = st->st_dev, .st_ino = st->st_ino, .st_mode = st->st_mode,
+		.st_nlink = (uint32_t)st->st_nlink, .st_uid = st->st_uid, .st_gid = st->st_gid,
+		.st_rdev = st->st_rdev, .st_size = st->st_size, .st_blksize = (int32_t)st->st_blksize,
+		.st_blocks = st->st_blocks,
+		.st_atime_sec = st->st_atim.tv_sec, .st_atime_nsec = (uint64_t)st->st_atim.tv_nsec,
+		.st_mtime_sec = st->st_mtim.tv_sec, .st_mtime_nsec = (uint64_t)st->st_mtim.tv_nsec,
+		.st_ctime_sec = st->st_ctim.tv_sec, .st_ctime_nsec = (uint64_t)st->st_ctim.tv_nsec,
+	};
+	return put_guest(p, addr, g);
+}
+
+/* asm-generic fcntl.h values where x86-64 differs. */
+static const struct sc_flag_map arm64_oflags[] = {
+	{ 0x4000, O_DIRECTORY },   /* x86-64: 0x10000 */
+	{ 0x8000, O_NOFOLLOW },    /* x86-64: 0x20000 */
+	{ 0x10000, O_DIRECT },     /* x86-64: 0x4000 */
+	{ 0x20000, O_LARGEFILE },  /* x86-64: 0x8000 */
+};
+
+#define HWCAP_FP (1u << 0)
+#define HWCAP_ASIMD (1u << 1)
+#define HWCAP_AES (1u << 3)
+#define HWCAP_PMULL (1u << 4)
+#define HWCAP_SHA1 (1u << 5)
+#define HWCAP_SHA2 (1u << 6)
+#define HWCAP_CRC32 (1u << 7)
+#define HWCAP_ATOMICS (1u << 8)
+#define HWCAP_FPHP (1u << 9)
+#define HWCAP_ASIMDHP (1u << 10)
+#define HWCAP_ASIMDRDM (1u << 12)
+#define HWCAP_JSCVT (1u << 13)
+#define HWCAP_FCMA (1u << 14)
+#define HWCAP_LRCPC (1u << 15)
+#define HWCAP_DCPOP (1u << 16)
+#define HWCAP_SHA3 (1u << 17)
+#define HWCAP_SM3 (1u << 18)
+#define HWCAP_SM4 (1u << 19)
+#define HWCAP_ASIMDDP (1u << 20)
+#define HWCAP_SHA512 (1u << 21)
+#define HWCAP_ASIMDFHM (1u << 23)
+#define HWCAP_FLAGM (1u << 27)
+
+const struct sc_arch sc_arch_arm64 = {
+	.machine = "aarch64",
+	.e_machine = EM_AARCH64,
+	.uc_arch = UC_ARCH_ARM64,
+	.uc_mode = UC_MODE_ARM,
+	.cs_arch = CS_ARCH_ARM64,
+	.cs_mode = CS_MODE_ARM,
+	.syscalls = &sc_syscalls_arm64,
+	/* What Unicorn's "max" CPU (QEMU 5.0) implements; no SVE and no pointer auth, which
+	 * glibc would otherwise select. */
+	.hwcap = HWCAP_FP | HWCAP_ASIMD | HWCAP_AES | HWCAP_PMULL | HWCAP_SHA1 | HWCAP_SHA2 |
+		 HWCAP_CRC32 | HWCAP_ATOMICS | HWCAP_FPHP | HWCAP_ASIMDHP | HWCAP_ASIMDRDM |
+		 HWCAP_JSCVT | HWCAP_FCMA | HWCAP_LRCPC | HWCAP_DCPOP | HWCAP_SHA3 | HWCAP_SM3 |
+		 HWCAP_SM4 | HWCAP_ASIMDDP | HWCAP_SHA512 | HWCAP_ASIMDFHM | HWCAP_FLAGM,
+	.hwcap2 = 0,
+	.minsigstksz = 5120,
+	.pc_reg = UC_ARM64_REG_PC,
+	.sp_reg = UC_ARM64_REG_SP,
+	.oflags = arm64_oflags,
+	.n_oflags = sizeof arm64_oflags / sizeof arm64_oflags[0],
+	.init_engine = init_engine,
+	.start = start,
+	.stat_to_guest = arm64_stat_from_host,
+};

@@ -1,0 +1,135 @@
+/* x86-64 guest: `syscall` traps through UC_HOOK_INSN; TLS through arch_prctl and FS_BASE. */
+#include <asm/prctl.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <capstone/capstone.h>
+
+#include "arch.h"
+
+extern const struct sc_syscall_table sc_syscalls_x86_64;
+
+static void hook_syscall(uc_engine *uc, void *data)
+{
+	static int regs[7] = { UC_X86_REG_RAX, UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
+			       UC_X86_REG_R10, UC_X86_REG_R8, UC_X86_REG_R9 };
+	uint64_t v[7];
+	void *ptrs[7] = { &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6] };
+	uc_reg_read_batch(uc, regs, ptrs, 7);
+	uint64_t r = sc_dispatch(data, v[0], &v[1]);
+	uc_reg_write(uc, UC_X86_REG_RAX, &r);
+}
+
+static void hook_intr(uc_engine *uc, uint32_t intno, void *data)
+{
+	(void)uc;
+	switch (intno) {
+	case 0: sc_cpu_exception(data, SIGFPE, 0, "divide error"); break;
+	case 1:
+	case 3: sc_cpu_exception(data, SIGTRAP, 0, "breakpoint"); break;
+	case 6: sc_cpu_exception(data, SIGILL, 0, "invalid opcode"); break;
+	case 13: sc_cpu_exception(data, SIGSEGV, 0, "general protection"); break;
+	case 14: sc_cpu_exception(data, SIGSEGV, 0, "page fault"); break;
+	default: sc_cpu_exception(data, SIGSEGV, 0, "CPU exception"); break;
+	}
+}
+
+static int init_engine(struct sc_thread *t)
+{
+	uc_hook h;
+	if (uc_hook_add(t->uc, &h, UC_HOOK_INSN, UC_CB(hook_syscall), t, 1, 0,
+			UC_X86_INS_SYSCALL) != UC_ERR_OK)
+		return -EINVAL;
+	if (uc_hook_add(t->uc, &h, UC_HOOK_INTR, UC_CB(hook_intr), t, 1, 0) != UC_ERR_OK)
+		return -EINVAL;
+	return 0;
+}
+
+static void start(struct sc_thread *t, gaddr_t entry, gaddr_t sp)
+{
+	uc_reg_write(t->uc, UC_X86_REG_RIP, &entry);
+	uc_reg_write(t->uc, UC_X86_REG_RSP, &sp);
+}
+
+/* arch/x86/include/uapi/asm/stat.h: 144 bytes, 64-bit st_nlink before st_mode. */
+struct x86_64_stat {
+	uint64_t st_dev, st_ino, st_nlink;
+	uint32_t st_mode, st_uid, st_gid, pad0;
+	uint64_t st_rdev;
+	int64_t st_size, st_blksize, st_blocks;
+	uint64_t st_atime_sec, st_atime_nsec, st_mtime_sec, st_mtime_nsec, st_ctime_sec,
+		st_ctime_nsec;
+	int64_t unused[3];
+};
+_Static_assert(sizeof(struct x86_64_stat) == 144, "x86-64 struct stat is 144 bytes");
+_Static_assert(offsetof(struct x86_64_stat, st_size) == 48, "x86-64 st_size offset");
+
+static int x86_64_stat_from_host(struct sc_process *p, gaddr_t addr, const struct stat *st)
+{
+	struct x86_64_stat g = {
+		.st_dev = st->st_dev, .st_ino = st->st_ino, .st_nlink = st->st_nlink,
+		.st_mode = st->st_mode, .st_uid = st->st_uid, .st_gid = st->st_gid,
+		.st_rdev = st->st_rdev, .st_size = st->st_size, .st_blksize = st->st_blksize,
+		.st_blocks = st->st_blocks,
+		.st_atime_sec = (uint64_t)st->st_atim.tv_sec, .st_atime_nsec = (uint64_t)st->st_atim.tv_nsec,
+		.st_mtime_sec = (uint64_t)st->st_mtim.tv_sec, .st_mtime_nsec = (uint64_t)st->st_mtim.tv_nsec,
+		.st_ctime_sec = (uint64_t)st->st_ctim.tv_sec, .st_ctime_nsec = (uint64_t)st->st_ctim.tv_nsec,
+	};
+	return put_guest(p, addr, g);
+}
+
+/* The x86-64 values of the open flags that differ between guest ABIs; the identity here, kept
+ * so that a non-x86 host translates too. */
+static const struct sc_flag_map x86_64_oflags[] = {
+	{ 0x10000, O_DIRECTORY },
+	{ 0x20000, O_NOFOLLOW },
+	{ 0x4000, O_DIRECT },
+	{ 0x8000, O_LARGEFILE },
+};
+
+SYSCALL_DEFINE2(arch_prctl, int, code, ulong, addr)
+{
+	uint64_t v;
+	switch (code) {
+	case ARCH_SET_FS:
+		v = addr;
+		uc_reg_write(t->uc, UC_X86_REG_FS_BASE, &v);
+		return 0;
+	case ARCH_GET_FS:
+		uc_reg_read(t->uc, UC_X86_REG_FS_BASE, &v);
+		return put_guest(t->proc, addr, v);
+	case ARCH_SET_GS:
+		v = addr;
+		uc_reg_write(t->uc, UC_X86_REG_GS_BASE, &v);
+		return 0;
+	case ARCH_GET_GS:
+		uc_reg_read(t->uc, UC_X86_REG_GS_BASE, &v);
+		return put_guest(t->proc, addr, v);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* CPUID.1:EDX as the kernel reports it in AT_HWCAP (what Unicorn's CPU model says). */
+#define X86_HWCAP 0x178bfbffu
+
+const struct sc_arch sc_arch_x86_64 = {
+	.machine = "x86_64",
+	.e_machine = EM_X86_64,
+	.uc_arch = UC_ARCH_X86,
+	.uc_mode = UC_MODE_64,
+	.cs_arch = CS_ARCH_X86,
+	.cs_mode = CS_MODE_64,
+	.syscalls = &sc_syscalls_x86_64,
+	.hwcap = X86_HWCAP,
+	.hwcap2 = 0,
+	.minsigstksz = 0,
+	.pc_reg = UC_X86_REG_RIP,
+	.sp_reg = UC_X86_REG_RSP,
+	.oflags = x86_64_oflags,
+	.n_oflags = sizeof x86_64_oflags / sizeof x86_64_oflags[0],
+	.init_engine = init_engine,
+	.start = start,
+	.stat_to_guest = x86_64_stat_from_host,
+};

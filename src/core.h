@@ -1,0 +1,84 @@
+/* Internal state of one emulated process and its threads. Not part of the public API. */
+#ifndef SYSCORN_CORE_H
+#define SYSCORN_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <unicorn/unicorn.h>
+
+#include "syscorn.h"
+
+typedef uint64_t gaddr_t; /* a guest virtual address: never dereferenced directly */
+
+struct sc_arch;
+struct sc_vma;
+
+/* Guest memory: one host reservation, host = base + guest (see mem.c). */
+struct sc_mem {
+	uint8_t *base;       /* host address of guest address 0 */
+	uint64_t size;       /* guest addresses are < size */
+	struct sc_vma *vmas; /* sorted, non-overlapping */
+	size_t nvmas, cap;
+	size_t last;         /* index of the last VMA hit (lookup cache) */
+	gaddr_t brk_start, brk_cur, brk_mapped;
+	gaddr_t mmap_top;    /* top-down mmap allocations start below this */
+	gaddr_t stack_top;
+};
+
+/* How the guest ended. */
+struct sc_exit {
+	bool done;
+	int status;  /* exit code when signal == 0 */
+	int signal;  /* killed by this signal */
+};
+
+/* Per-syscall context handed to handlers. */
+struct sc_thread {
+	struct sc_process *proc;
+	uc_engine *uc;
+};
+
+struct sc_process {
+	const struct sc_arch *arch;
+	struct sc_thread thread; /* the only thread, until threads exist */
+	struct sc_mem mem;
+	uc_engine *uc;       /* one engine per thread later; one thread for now */
+	struct sc_exit exit;
+	syscorn_log_fn log;
+	void *log_data;
+	uint32_t flags;      /* SYSCORN_F_* */
+	uint8_t warned[1024 / 8]; /* ENOSYS warnings already given, by number */
+	uint64_t tid_address;
+	uint64_t robust_list, robust_len;
+	char *exe_path;      /* absolute host path of the guest program (/proc/self/exe) */
+	uint64_t auxv_addr, auxv_len;
+	/* Recorded signal state (delivery comes with the signals issue). */
+	struct sc_sigaction { uint64_t handler, flags, restorer, mask; } sigactions[64];
+	uint64_t sigmask;
+	/* TLB warm-up: QEMU's TLB grows only when flushed (cpu.c). */
+	uc_hook tlb_hook;
+	uint64_t tlb_blocks, tlb_next;
+	int tlb_flushes;
+	/* Last invalid access seen by the memory hook, for the fault report. */
+	uint64_t fault_addr;
+	int fault_type;
+};
+
+void sc_log(struct sc_process *p, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define sc_warn(p, ...) sc_log(p, SYSCORN_LOG_WARN, __VA_ARGS__)
+#define sc_error(p, ...) sc_log(p, SYSCORN_LOG_ERROR, __VA_ARGS__)
+
+/* Ends the guest: exit code or fatal signal, then stops the engine from inside its hook. */
+void sc_guest_exit(struct sc_thread *t, int status, int signal);
+
+/* Unicorn takes hook callbacks as void *; this conversion is what its API requires. */
+#define UC_CB(fn) ((void *)(uintptr_t)(fn))
+
+#define SC_PAGE 4096ull
+#define SC_PAGE_DOWN(x) ((x) & ~(SC_PAGE - 1))
+#define SC_PAGE_UP(x) (((x) + SC_PAGE - 1) & ~(SC_PAGE - 1))
+
+#endif

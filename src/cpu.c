@@ -1,0 +1,246 @@
+/* The emulated process: creation, the run loop and how a guest ends (exit or fatal signal). */
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "arch/arch.h"
+#include "loader.h"
+#include "mem.h"
+
+#define GUEST_SPACE (1ull << 40) /* 1 TiB of guest addresses, reserved (not committed) */
+#define TCG_BUFFER (64u << 20)   /* translation cache; Unicorn's default reserves 1 GiB */
+
+#ifndef SYSCORN_VERSION
+#define SYSCORN_VERSION "0.1.0"
+#endif
+
+const char *syscorn_version(void)
+{
+	return SYSCORN_VERSION;
+}
+
+const char *syscorn_unicorn_version(void)
+{
+	static char buf[32];
+	unsigned major, minor;
+	unsigned v = uc_version(&major, &minor);
+	snprintf(buf, sizeof buf, "%u.%u.%u", major, minor, (v >> 8) & 0xff);
+	return buf;
+}
+
+void sc_log(struct sc_process *p, int level, const char *fmt, ...)
+{
+	if (!p->log)
+		return;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	p->log(p->log_data, level, msg);
+}
+
+void sc_guest_exit(struct sc_thread *t, int status, int signal)
+{
+	struct sc_process *p = t->proc;
+	if (!p->exit.done) {
+		p->exit.done = true;
+		p->exit.status = status;
+		p->exit.signal = signal;
+	}
+	uc_emu_stop(t->uc);
+}
+
+static const char *signame(int sig)
+{
+	switch (sig) {
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGILL: return "SIGILL";
+	case SIGFPE: return "SIGFPE";
+	case SIGTRAP: return "SIGTRAP";
+	default: return "signal";
+	}
+}
+
+/* One report line: what, where, and the faulting instruction as Capstone reads it. */
+static void report_fault(struct sc_thread *t, int sig, uint64_t addr, const char *what)
+{
+	struct sc_process *p = t->proc;
+	uint64_t pc = 0;
+	uc_reg_read(t->uc, p->arch->pc_reg, &pc);
+	char insn[200] = "<unreadable>";
+	uint8_t code[16];
+	size_t len = sizeof code;
+	while (len && !guest_access_ok(p, pc, len, PROT_EXEC) && !guest_access_ok(p, pc, len, PROT_READ))
+		len--;
+	csh cs;
+	if (len && cs_open(p->arch->cs_arch, p->arch->cs_mode, &cs) == CS_ERR_OK) {
+		memcpy(code, p->mem.base + pc, len);
+		cs_insn *ins;
+		if (cs_disasm(cs, code, len, pc, 1, &ins) == 1) {
+			snprintf(insn, sizeof insn, "%s %s", ins->mnemonic, ins->op_str);
+			cs_free(ins, 1);
+		} else {
+			snprintf(insn, sizeof insn, "<undecodable: %02x %02x %02x %02x>", code[0],
+				 len > 1 ? code[1] : 0, len > 2 ? code[2] : 0, len > 3 ? code[3] : 0);
+		}
+		cs_close(&cs);
+	}
+	if (addr)
+		sc_error(p, "guest killed by %s: %s at address 0x%" PRIx64 ", pc 0x%" PRIx64 ": %s",
+			 signame(sig), what, addr, pc, insn);
+	else
+		sc_error(p, "guest killed by %s: %s, pc 0x%" PRIx64 ": %s", signame(sig), what, pc,
+			 insn);
+}
+
+void sc_cpu_exception(struct sc_thread *t, int sig, uint64_t addr, const char *what)
+{
+	report_fault(t, sig, addr, what);
+	sc_guest_exit(t, 0, sig);
+}
+
+/* The last invalid access, recorded for the fault report (the engine's error code does not
+ * carry the address). */
+static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+			     int64_t value, void *data)
+{
+	(void)uc, (void)size, (void)value;
+	struct sc_process *p = ((struct sc_thread *)data)->proc;
+	p->fault_addr = addr;
+	p->fault_type = type;
+	return false;
+}
+
+/* QEMU's softmmu TLB starts at 256 entries and only grows when flushed while well used; Unicorn
+ * never flushes during a run, so memory-heavy guests thrash it. Flush a few times at doubling
+ * intervals early in the run, then remove the hook (it costs a few ns per block while present). */
+static void hook_tlb_warmup(uc_engine *uc, uint64_t addr, uint32_t size, void *data)
+{
+	(void)addr, (void)size;
+	struct sc_process *p = ((struct sc_thread *)data)->proc;
+	if (++p->tlb_blocks < p->tlb_next)
+		return;
+	uc_ctl_flush_tlb(uc);
+	p->tlb_next *= 2;
+	if (++p->tlb_flushes >= 10)
+		uc_hook_del(uc, p->tlb_hook);
+}
+
+static void init_fail(struct sc_process *p, const char *what, long err)
+{
+	sc_error(p, "%s: %s", what, strerror((int)-err));
+}
+
+syscorn *syscorn_load(const char *path, char *const argv[], char *const envp[], unsigned flags,
+		      syscorn_log_fn log, void *log_data)
+{
+	struct sc_process *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->log = log;
+	p->log_data = log_data;
+	p->flags = flags;
+	p->thread.proc = p;
+	char err[512];
+	struct sc_elf *e = elf_open_checked(path, err, sizeof err);
+	if (!e) {
+		sc_error(p, "%s", err);
+		free(p);
+		return NULL;
+	}
+	p->arch = sc_arch_for_machine(elf_machine(e));
+	p->exe_path = realpath(path, NULL);
+	long r = mem_init(p, GUEST_SPACE);
+	if (r) {
+		init_fail(p, "cannot reserve the guest address space", r);
+		goto fail;
+	}
+	uc_err ue = uc_open(p->arch->uc_arch, p->arch->uc_mode, &p->uc);
+	if (ue != UC_ERR_OK) {
+		sc_error(p, "cannot create the CPU: %s", uc_strerror(ue));
+		goto fail;
+	}
+	p->thread.uc = p->uc;
+	uc_ctl_set_tcg_buffer_size(p->uc, TCG_BUFFER);
+	r = p->arch->init_engine(&p->thread);
+	if (r) {
+		init_fail(p, "cannot set up the CPU", r);
+		goto fail;
+	}
+	uc_hook h;
+	uc_hook_add(p->uc, &h, UC_HOOK_MEM_INVALID, UC_CB(hook_mem_invalid), &p->thread, 1, 0);
+	p->tlb_next = 1u << 14;
+	uc_hook_add(p->uc, &p->tlb_hook, UC_HOOK_BLOCK, UC_CB(hook_tlb_warmup), &p->thread, 1, 0);
+	gaddr_t entry, sp;
+	r = elf_load(p, e, argv, envp, path, &entry, &sp, err, sizeof err);
+	if (r) {
+		sc_error(p, "%s: %s", path, err);
+		goto fail;
+	}
+	elf_close(e);
+	p->arch->start(&p->thread, entry, sp);
+	return p;
+fail:
+	elf_close(e);
+	syscorn_close(p);
+	return NULL;
+}
+
+static int fault_signal(uc_err ue, const char **what)
+{
+	switch (ue) {
+	case UC_ERR_READ_UNMAPPED: *what = "read of unmapped memory"; return SIGSEGV;
+	case UC_ERR_WRITE_UNMAPPED: *what = "write to unmapped memory"; return SIGSEGV;
+	case UC_ERR_FETCH_UNMAPPED: *what = "execution of unmapped memory"; return SIGSEGV;
+	case UC_ERR_READ_PROT: *what = "read of protected memory"; return SIGSEGV;
+	case UC_ERR_WRITE_PROT: *what = "write to protected memory"; return SIGSEGV;
+	case UC_ERR_FETCH_PROT: *what = "execution of non-executable memory"; return SIGSEGV;
+	case UC_ERR_READ_UNALIGNED:
+	case UC_ERR_WRITE_UNALIGNED:
+	case UC_ERR_FETCH_UNALIGNED: *what = "unaligned access"; return SIGBUS;
+	case UC_ERR_INSN_INVALID: *what = "invalid instruction"; return SIGILL;
+	default: *what = uc_strerror(ue); return SIGSEGV;
+	}
+}
+
+int syscorn_run(syscorn *p, syscorn_result *res)
+{
+	struct sc_thread *t = &p->thread;
+	while (!p->exit.done) {
+		uint64_t pc;
+		uc_reg_read(p->uc, p->arch->pc_reg, &pc);
+		uc_err ue = uc_emu_start(p->uc, pc, 0, 0, 0);
+		if (ue != UC_ERR_OK && !p->exit.done) {
+			const char *what;
+			int sig = fault_signal(ue, &what);
+			uint64_t addr = sig == SIGSEGV || sig == SIGBUS ? p->fault_addr : 0;
+			report_fault(t, sig, addr, what);
+			sc_guest_exit(t, 0, sig);
+		}
+	}
+	if (res) {
+		res->exited = p->exit.signal == 0;
+		res->exit_code = p->exit.status;
+		res->term_signal = p->exit.signal;
+	}
+	return 0;
+}
+
+void syscorn_close(syscorn *p)
+{
+	if (!p)
+		return;
+	if (p->uc)
+		uc_close(p->uc);
+	mem_fini(p);
+	free(p->exe_path);
+	free(p);
+}

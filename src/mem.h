@@ -1,0 +1,41 @@
+/* Guest address space: a host reservation where host = base + guest, VMAs kept in step with
+ * Unicorn's regions and the host's protections. */
+#ifndef SYSCORN_MEM_H
+#define SYSCORN_MEM_H
+
+#include <sys/types.h>
+
+#include "core.h"
+
+/* Guest prot bits are PROT_READ/WRITE/EXEC (same values on both guests and in Unicorn). */
+enum { VMA_ANON = 1, VMA_SHARED = 2, VMA_STACK = 4, VMA_HEAP = 8 };
+
+struct sc_vma {
+	gaddr_t start, end;
+	int prot;
+	int flags;    /* VMA_* */
+	uint64_t offset;
+	char *name;   /* file path or NULL */
+};
+
+int mem_init(struct sc_process *p, uint64_t size);
+void mem_fini(struct sc_process *p);
+
+/* Maps [addr, addr+len) (page-aligned) replacing whatever was there. host_flags are the host
+ * mmap flags MAP_SHARED or MAP_PRIVATE (| MAP_ANONYMOUS); fd is a host fd or -1. */
+long mem_map(struct sc_process *p, gaddr_t addr, uint64_t len, int prot, int host_flags, int fd,
+	     off_t off, int vflags, const char *name);
+long mem_unmap(struct sc_process *p, gaddr_t addr, uint64_t len);
+long mem_protect(struct sc_process *p, gaddr_t addr, uint64_t len, int prot);
+/* A free, page-aligned range of len bytes, searched top-down below mmap_top; 0 if none. */
+gaddr_t mem_find_free(struct sc_process *p, uint64_t len);
+/* True when [addr, addr+len) is entirely free. */
+bool mem_range_free(struct sc_process *p, gaddr_t addr, uint64_t len);
+/* True when [addr, addr+len) is entirely mapped. */
+bool mem_range_mapped(struct sc_process *p, gaddr_t addr, uint64_t len);
+const struct sc_vma *mem_find(struct sc_process *p, gaddr_t addr);
+
+/* Maps every VMA into a (new) Unicorn engine. */
+int mem_attach_engine(struct sc_process *p, uc_engine *uc);
+
+#endif

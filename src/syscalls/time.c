@@ -1,0 +1,5 @@
+/* Clocks and sleeping. */
+#include <errno.h>
+#include <time.h>
+
+#include "../syscall.h"

@@ -1,0 +1,35 @@
+/* The one layer through which handlers reach guest memory. Every function checks the range
+ * against the guest's mappings and protections and fails with -EFAULT instead of touching an
+ * unmapped or forbidden byte. Handlers never turn a guest address into a host pointer
+ * themselves. */
+#ifndef SYSCORN_UACCESS_H
+#define SYSCORN_UACCESS_H
+
+#include "core.h"
+
+/* 0 or -EFAULT. */
+int copy_from_guest(struct sc_process *p, void *dst, gaddr_t src, size_t n);
+int copy_to_guest(struct sc_process *p, gaddr_t dst, const void *src, size_t n);
+int clear_guest(struct sc_process *p, gaddr_t dst, size_t n);
+
+/* Copies a NUL-terminated guest string of at most max-1 bytes into dst.
+ * Returns its length, -EFAULT, or -ENAMETOOLONG when it does not fit. */
+long strncpy_from_guest(struct sc_process *p, char *dst, gaddr_t src, size_t max);
+
+/* A malloc'ed copy of a guest string (at most max bytes) or NULL with *err set. */
+char *strdup_from_guest(struct sc_process *p, gaddr_t src, size_t max, long *err);
+
+/* A host pointer to guest [addr, addr+n) for passing straight to a host syscall, which then
+ * checks the protections itself (host protections mirror the guest's). Only the bounds of the
+ * guest address space are checked here; NULL when the range lies outside it. A zero-length
+ * range gives a valid pointer. Use only for buffers handed to the host kernel. */
+void *guest_io_buf(struct sc_process *p, gaddr_t addr, size_t n);
+
+/* True when every byte of [addr, addr+n) is mapped with all of prot (PROT_READ/WRITE). */
+bool guest_access_ok(struct sc_process *p, gaddr_t addr, size_t n, int prot);
+
+/* Typed helpers for the common fixed-size cases. */
+#define get_guest(p, var, addr) copy_from_guest((p), &(var), (addr), sizeof(var))
+#define put_guest(p, addr, var) copy_to_guest((p), (addr), &(var), sizeof(var))
+
+#endif
