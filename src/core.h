@@ -62,7 +62,7 @@ struct sc_process {
 	uint64_t tlb_blocks, tlb_next;
 	int tlb_flushes;
 	/* Last invalid access seen by the memory hook, for the fault report. */
-	uint64_t fault_addr;
+	uint64_t fault_addr, fault_pc;
 	int fault_type;
 };
 

@@ -70,11 +70,10 @@ static const char *signame(int sig)
 }
 
 /* One report line: what, where, and the faulting instruction as Capstone reads it. */
-static void report_fault(struct sc_thread *t, int sig, uint64_t addr, const char *what)
+static void report_fault(struct sc_thread *t, int sig, uint64_t addr, uint64_t pc,
+			 const char *what)
 {
 	struct sc_process *p = t->proc;
-	uint64_t pc = 0;
-	uc_reg_read(t->uc, p->arch->pc_reg, &pc);
 	char insn[200] = "<unreadable>";
 	uint8_t code[16];
 	size_t len = sizeof code;
@@ -85,7 +84,8 @@ static void report_fault(struct sc_thread *t, int sig, uint64_t addr, const char
 		memcpy(code, p->mem.base + pc, len);
 		cs_insn *ins;
 		if (cs_disasm(cs, code, len, pc, 1, &ins) == 1) {
-			snprintf(insn, sizeof insn, "%s %s", ins->mnemonic, ins->op_str);
+			snprintf(insn, sizeof insn, "%s%s%s", ins->mnemonic, ins->op_str[0] ? " " : "",
+				 ins->op_str);
 			cs_free(ins, 1);
 		} else {
 			snprintf(insn, sizeof insn, "<undecodable: %02x %02x %02x %02x>", code[0],
@@ -103,7 +103,9 @@ static void report_fault(struct sc_thread *t, int sig, uint64_t addr, const char
 
 void sc_cpu_exception(struct sc_thread *t, int sig, uint64_t addr, const char *what)
 {
-	report_fault(t, sig, addr, what);
+	uint64_t pc = 0;
+	uc_reg_read(t->uc, t->proc->arch->pc_reg, &pc);
+	report_fault(t, sig, addr, pc, what);
 	sc_guest_exit(t, 0, sig);
 }
 
@@ -112,10 +114,13 @@ void sc_cpu_exception(struct sc_thread *t, int sig, uint64_t addr, const char *w
 static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 			     int64_t value, void *data)
 {
-	(void)uc, (void)size, (void)value;
+	(void)size, (void)value;
 	struct sc_process *p = ((struct sc_thread *)data)->proc;
 	p->fault_addr = addr;
 	p->fault_type = type;
+	/* Inside the hook the PC is the faulting instruction's; after uc_emu_start returns it
+	 * may be the start of its block (arm64). */
+	uc_reg_read(uc, p->arch->pc_reg, &p->fault_pc);
 	return false;
 }
 
@@ -221,8 +226,13 @@ int syscorn_run(syscorn *p, syscorn_result *res)
 		if (ue != UC_ERR_OK && !p->exit.done) {
 			const char *what;
 			int sig = fault_signal(ue, &what);
-			uint64_t addr = sig == SIGSEGV || sig == SIGBUS ? p->fault_addr : 0;
-			report_fault(t, sig, addr, what);
+			uint64_t addr = 0, fpc;
+			uc_reg_read(p->uc, p->arch->pc_reg, &fpc);
+			if (p->fault_type) {
+				addr = p->fault_addr;
+				fpc = p->fault_pc;
+			}
+			report_fault(t, sig, addr, fpc, what);
 			sc_guest_exit(t, 0, sig);
 		}
 	}
