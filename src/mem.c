@@ -116,8 +116,10 @@ static void vma_remove(struct sc_mem *m, size_t first, size_t last)
 {
 	for (size_t i = first; i < last; i++)
 		free(m->vmas[i].name);
-	memmove(&m->vmas[first], &m->vmas[last], (m->nvmas - last) * sizeof *m->vmas);
-	m->nvmas -= last - first;
+	if (last > first) {
+		memmove(&m->vmas[first], &m->vmas[last], (m->nvmas - last) * sizeof *m->vmas);
+		m->nvmas -= last - first;
+	}
 	m->last = 0;
 }
 
