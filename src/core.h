@@ -57,6 +57,14 @@ struct sc_process {
 	/* Recorded signal state (delivery comes with the signals issue). */
 	struct sc_sigaction { uint64_t handler, flags, restorer, mask; } sigactions[64];
 	uint64_t sigmask;
+	uint64_t sigpending;     /* sent by the guest to itself while blocked */
+	struct { uint64_t sp, size; uint32_t flags; } sigaltstack;
+	bool sig_inherited;      /* initial dispositions and mask taken from the host (signal.c) */
+	/* Limits recorded rather than applied, because they would constrain syscorn's own memory
+	 * (info.c); bit r of vrlimit_set: vrlimit[r] holds the guest's value. */
+	struct { uint64_t cur, max; } vrlimit[16];
+	uint16_t vrlimit_set;
+	uint32_t warned_once;    /* SC_WARNED_*: one-time warnings other than ENOSYS */
 	/* TLB warm-up: QEMU's TLB grows only when flushed (cpu.c). */
 	uc_hook tlb_hook;
 	uint64_t tlb_blocks, tlb_next;
@@ -64,6 +72,13 @@ struct sc_process {
 	/* Last invalid access seen by the memory hook, for the fault report. */
 	uint64_t fault_addr, fault_pc;
 	int fault_type;
+};
+
+/* Bits of sc_process.warned_once. */
+enum {
+	SC_WARNED_SIGHANDLER = 1u << 0, /* a signal to a handler the guest installed was dropped */
+	SC_WARNED_TIMERSIG = 1u << 1,   /* a host timer will signal a guest that has a handler */
+	SC_WARNED_PRCTL = 1u << 2,      /* an unsupported prctl option */
 };
 
 void sc_log(struct sc_process *p, int level, const char *fmt, ...)

@@ -77,11 +77,10 @@ static void report_fault(struct sc_thread *t, int sig, uint64_t addr, uint64_t p
 	char insn[200] = "<unreadable>";
 	uint8_t code[16];
 	size_t len = sizeof code;
-	while (len && !guest_access_ok(p, pc, len, PROT_EXEC) && !guest_access_ok(p, pc, len, PROT_READ))
+	while (len && copy_code_from_guest(p, code, pc, len))
 		len--;
 	csh cs;
 	if (len && cs_open(p->arch->cs_arch, p->arch->cs_mode, &cs) == CS_ERR_OK) {
-		memcpy(code, p->mem.base + pc, len);
 		cs_insn *ins;
 		if (cs_disasm(cs, code, len, pc, 1, &ins) == 1) {
 			snprintf(insn, sizeof insn, "%s%s%s", ins->mnemonic, ins->op_str[0] ? " " : "",
@@ -231,6 +230,8 @@ int syscorn_run(syscorn *p, syscorn_result *res)
 			if (p->fault_type) {
 				addr = p->fault_addr;
 				fpc = p->fault_pc;
+				if (p->arch->locate_fault)
+					fpc = p->arch->locate_fault(t, fpc, addr);
 			}
 			report_fault(t, sig, addr, fpc, what);
 			sc_guest_exit(t, 0, sig);

@@ -30,6 +30,14 @@ int copy_from_guest(struct sc_process *p, void *dst, gaddr_t src, size_t n)
 	return 0;
 }
 
+int copy_code_from_guest(struct sc_process *p, void *dst, gaddr_t src, size_t n)
+{
+	if (!guest_access_ok(p, src, n, PROT_EXEC) && !guest_access_ok(p, src, n, PROT_READ))
+		return -EFAULT;
+	memcpy(dst, p->mem.base + src, n);
+	return 0;
+}
+
 int copy_to_guest(struct sc_process *p, gaddr_t dst, const void *src, size_t n)
 {
 	if (!guest_access_ok(p, dst, n, PROT_WRITE))

@@ -10,6 +10,8 @@
 /* 0 or -EFAULT. */
 int copy_from_guest(struct sc_process *p, void *dst, gaddr_t src, size_t n);
 int copy_to_guest(struct sc_process *p, gaddr_t dst, const void *src, size_t n);
+/* Reads guest code (pages mapped with PROT_EXEC, readable or not), for fault reports. */
+int copy_code_from_guest(struct sc_process *p, void *dst, gaddr_t src, size_t n);
 int clear_guest(struct sc_process *p, gaddr_t dst, size_t n);
 
 /* Copies a NUL-terminated guest string of at most max-1 bytes into dst.

@@ -32,8 +32,8 @@ struct sc_arch {
 	void (*start)(struct sc_thread *t, gaddr_t entry, gaddr_t sp);
 	/* Writes a host struct stat into the guest's struct stat at addr (0 or -EFAULT). */
 	int (*stat_to_guest)(struct sc_process *p, gaddr_t addr, const struct stat *st);
-	/* arch_prctl and friends: -ENOSYS when the guest has no such call. */
-	uint64_t (*get_tls)(struct sc_thread *t);
+	/* Where a memory fault really happened, given the PC Unicorn left (NULL: it is exact). */
+	uint64_t (*locate_fault)(struct sc_thread *t, uint64_t pc, uint64_t addr);
 };
 
 extern const struct sc_arch sc_arch_arm64, sc_arch_x86_64;

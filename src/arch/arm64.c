@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <capstone/capstone.h>
 
 #include "arch.h"
@@ -57,6 +58,68 @@ static void start(struct sc_thread *t, gaddr_t entry, gaddr_t sp)
 {
 	uc_reg_write(t->uc, UC_ARM64_REG_PC, &entry);
 	uc_reg_write(t->uc, UC_ARM64_REG_SP, &sp);
+}
+
+static int uc_reg_of(unsigned cs_reg)
+{
+	if (cs_reg >= ARM64_REG_X0 && cs_reg <= ARM64_REG_X28)
+		return UC_ARM64_REG_X0 + (int)(cs_reg - ARM64_REG_X0);
+	if (cs_reg >= ARM64_REG_W0 && cs_reg <= ARM64_REG_W30)
+		return UC_ARM64_REG_W0 + (int)(cs_reg - ARM64_REG_W0);
+	switch (cs_reg) {
+	case ARM64_REG_X29: return UC_ARM64_REG_X29;
+	case ARM64_REG_X30: return UC_ARM64_REG_X30;
+	case ARM64_REG_SP: return UC_ARM64_REG_SP;
+	default: return -1;
+	}
+}
+
+/* After a memory fault Unicorn's arm64 PC is where it was last synced, often the start of the
+ * faulting block. The registers, though, are as they were before the faulting instruction, so
+ * the first memory instruction of the block whose address (base + index + displacement, from
+ * the current registers) is the fault address is the one that faulted. */
+static uint64_t locate_fault(struct sc_thread *t, uint64_t pc, uint64_t addr)
+{
+	struct sc_process *p = t->proc;
+	uint8_t code[64 * 4];
+	size_t len = 0;
+	while (len < sizeof code && guest_access_ok(p, pc + len, 4, PROT_EXEC))
+		len += 4;
+	if (!len || copy_code_from_guest(p, code, pc, len))
+		return pc;
+	csh cs;
+	if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &cs) != CS_ERR_OK)
+		return pc;
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	cs_insn *ins;
+	size_t n = cs_disasm(cs, code, len, pc, 0, &ins);
+	uint64_t found = pc;
+	for (size_t i = 0; i < n && found == pc; i++) {
+		const cs_arm64 *d = &ins[i].detail->arm64;
+		for (int k = 0; k < d->op_count; k++) {
+			if (d->operands[k].type != ARM64_OP_MEM)
+				continue;
+			uint64_t ea = (uint64_t)(int64_t)d->operands[k].mem.disp, v = 0;
+			int r = uc_reg_of(d->operands[k].mem.base);
+			if (r >= 0 && uc_reg_read(t->uc, r, &v) == UC_ERR_OK)
+				ea += v;
+			r = uc_reg_of(d->operands[k].mem.index);
+			if (r >= 0 && uc_reg_read(t->uc, r, &v) == UC_ERR_OK)
+				ea += v;
+			/* Post-indexed forms access the base itself; allow a small window. */
+			if (addr - ea + 64 < 128) {
+				found = ins[i].address;
+				break;
+			}
+		}
+		if (cs_insn_group(cs, &ins[i], CS_GRP_JUMP) || cs_insn_group(cs, &ins[i], CS_GRP_RET) ||
+		    cs_insn_group(cs, &ins[i], CS_GRP_CALL))
+			break; /* the block ends here */
+	}
+	if (n)
+		cs_free(ins, n);
+	cs_close(&cs);
+	return found;
 }
 
 /* asm-generic struct stat (include/uapi/asm-generic/stat.h): 128 bytes, st_mode before a
@@ -147,4 +210,5 @@ const struct sc_arch sc_arch_arm64 = {
 	.init_engine = init_engine,
 	.start = start,
 	.stat_to_guest = arm64_stat_from_host,
+	.locate_fault = locate_fault,
 };
