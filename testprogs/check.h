@@ -114,7 +114,7 @@ int check_report(int ok, int err, const char *detail, const char *fmt, ...)
 #define CHECK_EQ(a, b, ...) ({                                                 \
 		long long c_a_ = (long long)(a), c_b_ = (long long)(b);        \
 		int c_e_ = errno;                                              \
-		char c_d_[128];                                                \
+		char c_d_[256];                                                \
 		snprintf(c_d_, sizeof c_d_, "%s = %lld (%#llx), want %lld (%#llx)", #a, \
 			 c_a_, c_a_, c_b_, c_b_);                              \
 		check_report(c_a_ == c_b_, c_e_, c_d_, __VA_ARGS__);           \
