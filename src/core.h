@@ -50,6 +50,7 @@ struct sc_process {
 	void *log_data;
 	uint32_t flags;      /* SYSCORN_F_* */
 	uint8_t warned[1024 / 8]; /* ENOSYS warnings already given, by number */
+	uint64_t hwcap, hwcap2;  /* AT_HWCAP(2): what this engine's CPU model executes */
 	uint64_t tid_address;
 	uint64_t robust_list, robust_len;
 	char *exe_path;      /* absolute host path of the guest program (/proc/self/exe) */

@@ -174,6 +174,8 @@ syscorn *syscorn_load(const char *path, char *const argv[], char *const envp[], 
 	}
 	p->thread.uc = p->uc;
 	uc_ctl_set_tcg_buffer_size(p->uc, TCG_BUFFER);
+	p->hwcap = p->arch->hwcap;
+	p->hwcap2 = p->arch->hwcap2;
 	r = p->arch->init_engine(&p->thread);
 	if (r) {
 		init_fail(p, "cannot set up the CPU", r);

@@ -35,9 +35,33 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *data)
 	}
 }
 
+/* The kernel's AT_HWCAP on x86-64 is CPUID.1:EDX. Ask the engine's CPU model itself, by running
+ * one cpuid on a scratch page before the guest's memory exists. */
+static void probe_hwcap(struct sc_thread *t)
+{
+	static const uint8_t cpuid[] = { 0x0f, 0xa2 };
+	const uint64_t at = 0x1000;
+	uint64_t leaf = 1, edx = 0;
+	if (uc_mem_map(t->uc, at, 0x1000, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK)
+		return;
+	uc_mem_write(t->uc, at, cpuid, sizeof cpuid);
+	uc_reg_write(t->uc, UC_X86_REG_RAX, &leaf);
+	if (uc_emu_start(t->uc, at, at + sizeof cpuid, 0, 0) == UC_ERR_OK &&
+	    uc_reg_read(t->uc, UC_X86_REG_EDX, &edx) == UC_ERR_OK)
+		t->proc->hwcap = (uint32_t)edx;
+	uc_mem_unmap(t->uc, at, 0x1000);
+	uc_ctl_remove_cache(t->uc, at, at + 0x1000);
+	/* The guest starts with these zero: %rdx in particular is _start's rtld_fini. */
+	uint64_t zero = 0;
+	int regs[] = { UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX };
+	for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++)
+		uc_reg_write(t->uc, regs[i], &zero);
+}
+
 static int init_engine(struct sc_thread *t)
 {
 	uc_hook h;
+	probe_hwcap(t);
 	if (uc_hook_add(t->uc, &h, UC_HOOK_INSN, UC_CB(hook_syscall), t, 1, 0,
 			UC_X86_INS_SYSCALL) != UC_ERR_OK)
 		return -EINVAL;
@@ -111,7 +135,7 @@ SYSCALL_DEFINE2(arch_prctl, int, code, ulong, addr)
 	}
 }
 
-/* CPUID.1:EDX as the kernel reports it in AT_HWCAP (what Unicorn's CPU model says). */
+/* Until probe_hwcap() asks the CPU model: CPUID.1:EDX of a typical x86-64. */
 #define X86_HWCAP 0x178bfbffu
 
 const struct sc_arch sc_arch_x86_64 = {
