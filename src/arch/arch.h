@@ -40,6 +40,16 @@ extern const struct sc_arch sc_arch_arm64, sc_arch_x86_64;
 
 const struct sc_arch *sc_arch_for_machine(uint16_t e_machine);
 
+/* The host kernel's O_LARGEFILE bit. glibc's O_LARGEFILE is 0 on 64-bit hosts, yet the kernel
+ * sets the bit on every open and reports it through F_GETFL. */
+#if defined(__x86_64__)
+#define SC_HOST_O_LARGEFILE 0100000
+#elif defined(__aarch64__)
+#define SC_HOST_O_LARGEFILE 0400000
+#else
+#error "unknown host O_LARGEFILE"
+#endif
+
 /* Open flags: guest <-> host, through the arch's table of differing bits. */
 int guest_oflags_to_host(const struct sc_arch *a, int guest);
 int host_oflags_to_guest(const struct sc_arch *a, int host);

@@ -161,7 +161,7 @@ static const struct sc_flag_map arm64_oflags[] = {
 	{ 0x4000, O_DIRECTORY },   /* x86-64: 0x10000 */
 	{ 0x8000, O_NOFOLLOW },    /* x86-64: 0x20000 */
 	{ 0x10000, O_DIRECT },     /* x86-64: 0x4000 */
-	{ 0x20000, O_LARGEFILE },  /* x86-64: 0x8000 */
+	{ 0x20000, SC_HOST_O_LARGEFILE },  /* x86-64: 0x8000 */
 };
 
 #define HWCAP_FP (1u << 0)

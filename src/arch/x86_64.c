@@ -109,7 +109,7 @@ static const struct sc_flag_map x86_64_oflags[] = {
 	{ 0x10000, O_DIRECTORY },
 	{ 0x20000, O_NOFOLLOW },
 	{ 0x4000, O_DIRECT },
-	{ 0x8000, O_LARGEFILE },
+	{ 0x8000, SC_HOST_O_LARGEFILE },
 };
 
 SYSCALL_DEFINE2(arch_prctl, int, code, ulong, addr)

@@ -102,17 +102,12 @@ SYSCALL_DEFINE3(writev, fd, fd, iov, vec, ulong, vlen)
 SYSCALL_DEFINE5(preadv, fd, fd, iov, vec, ulong, vlen, off, pos_l, ulong, pos_h)
 {
 	(void)pos_h;
-	/* Unlike the *v2 calls, -1 is no "current position" here. */
-	if (pos_l < 0)
-		return -EINVAL;
 	return do_rwv(t, SYS_preadv, fd, vec, vlen, pos_l, 0);
 }
 
 SYSCALL_DEFINE5(pwritev, fd, fd, iov, vec, ulong, vlen, off, pos_l, ulong, pos_h)
 {
 	(void)pos_h;
-	if (pos_l < 0)
-		return -EINVAL;
 	return do_rwv(t, SYS_pwritev, fd, vec, vlen, pos_l, 0);
 }
 

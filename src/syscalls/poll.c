@@ -1,0 +1,192 @@
+/* Waiting on descriptors: poll, ppoll, select, pselect6. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../syscall.h"
+#include "fs_common.h"
+
+/* struct pollfd, timespec, timeval and fd_set words are the same on both 64-bit guests and
+ * on the host. */
+struct guest_pollfd {
+	int32_t fd;
+	int16_t events, revents;
+};
+_Static_assert(sizeof(struct guest_pollfd) == sizeof(struct pollfd) &&
+		       offsetof(struct pollfd, revents) == offsetof(struct guest_pollfd, revents),
+	       "struct pollfd");
+
+struct guest_timespec {
+	int64_t tv_sec, tv_nsec;
+};
+struct guest_timeval {
+	int64_t tv_sec, tv_usec;
+};
+
+/* The guest's sigset_t as the kernel takes it: 64 signals. */
+#define GUEST_SIGSET_SIZE 8
+
+/* Reads (and for now only validates) the signal mask ppoll and pselect6 would install for the
+ * wait. Applying it belongs to signal delivery. */
+static long sigmask_from_guest(struct sc_process *p, gaddr_t set, uint64_t size)
+{
+	if (!set)
+		return 0;
+	if (size != GUEST_SIGSET_SIZE)
+		return -EINVAL;
+	uint64_t mask;
+	return get_guest(p, mask, set) ? -EFAULT : 0;
+}
+
+static rlim_t nofile_limit(void)
+{
+	struct rlimit rl;
+	return getrlimit(RLIMIT_NOFILE, &rl) ? 1024 : rl.rlim_cur;
+}
+
+/* tsp: host timeout (updated with the time left), or NULL to wait forever. */
+static long do_poll(struct sc_thread *t, gaddr_t ufds, unsigned nfds, struct timespec *tsp)
+{
+	if (nfds > nofile_limit())
+		return -EINVAL;
+	struct pollfd *fds = malloc(nfds ? nfds * sizeof *fds : 1);
+	if (!fds)
+		return -ENOMEM;
+	long r;
+	if (copy_from_guest(t->proc, fds, ufds, nfds * sizeof *fds)) {
+		r = -EFAULT;
+		goto out;
+	}
+	r = host_ret(syscall(SYS_ppoll, fds, nfds, tsp, NULL, GUEST_SIGSET_SIZE));
+	/* The kernel hands back revents even when the wait was interrupted. */
+	if ((r >= 0 || r == -EINTR) && copy_to_guest(t->proc, ufds, fds, nfds * sizeof *fds))
+		r = -EFAULT;
+out:
+	free(fds);
+	return r;
+}
+
+SYSCALL_DEFINE3(poll, pollfd, ufds, uint, nfds, int, timeout_ms)
+{
+	struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+	return do_poll(t, ufds, nfds, timeout_ms < 0 ? NULL : &ts);
+}
+
+SYSCALL_DEFINE5(ppoll, pollfd, ufds, uint, nfds, timespec, tsp, sigset, sigmask, size, sigsetsize)
+{
+	struct timespec ts;
+	struct guest_timespec g = { 0, 0 };
+	if (tsp) {
+		if (get_guest(t->proc, g, tsp))
+			return -EFAULT;
+		ts = (struct timespec){ g.tv_sec, g.tv_nsec };
+		if (g.tv_sec < 0 || g.tv_nsec < 0 || g.tv_nsec >= 1000000000)
+			return -EINVAL;
+	}
+	long e = sigmask_from_guest(t->proc, sigmask, sigsetsize);
+	if (e < 0)
+		return e;
+	long r = do_poll(t, ufds, nfds, tsp ? &ts : NULL);
+	/* The time left goes back, except for a zero timeout; a write failure is ignored as the
+	 * kernel ignores it (the wait itself succeeded). */
+	if (tsp && (g.tv_sec || g.tv_nsec)) {
+		g = (struct guest_timespec){ ts.tv_sec, ts.tv_nsec };
+		(void)put_guest(t->proc, tsp, g);
+	}
+	return r;
+}
+
+/* select: fd_set is an array of 64-bit words on every guest and host here, so the bitmaps
+ * copy as bytes. ts is the normalised timeout or NULL, and gets the time left. */
+static long do_select(struct sc_thread *t, int n, gaddr_t sets[3], struct timespec *ts)
+{
+	if (n < 0)
+		return -EINVAL;
+	/* The kernel clamps n to its descriptor table's size; the open-file limit bounds that. */
+	rlim_t lim = nofile_limit();
+	if ((rlim_t)n > lim)
+		n = (int)lim;
+	size_t bytes = ((size_t)n + 63) / 64 * 8;
+	uint8_t *buf = calloc(3, bytes ? bytes : 1);
+	if (!buf)
+		return -ENOMEM;
+	void *host[3];
+	long r = 0;
+	for (int i = 0; i < 3; i++) {
+		host[i] = sets[i] ? buf + i * bytes : NULL;
+		if (sets[i] && copy_from_guest(t->proc, host[i], sets[i], bytes)) {
+			r = -EFAULT;
+			goto out;
+		}
+	}
+	r = host_ret(syscall(SYS_pselect6, n, host[0], host[1], host[2], ts, NULL));
+	if (r >= 0)
+		for (int i = 0; i < 3; i++)
+			if (sets[i] && copy_to_guest(t->proc, sets[i], host[i], bytes)) {
+				r = -EFAULT;
+				break;
+			}
+out:
+	free(buf);
+	return r;
+}
+
+SYSCALL_DEFINE5(select, int, n, fdset, inp, fdset, outp, fdset, exp, timeval, tvp)
+{
+	struct timespec ts;
+	struct guest_timeval g = { 0, 0 };
+	if (tvp) {
+		if (get_guest(t->proc, g, tvp))
+			return -EFAULT;
+		/* As the kernel does: microseconds beyond a second carry into the seconds. */
+		ts.tv_sec = g.tv_sec + g.tv_usec / 1000000;
+		ts.tv_nsec = (g.tv_usec % 1000000) * 1000;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0)
+			return -EINVAL;
+	}
+	gaddr_t sets[3] = { inp, outp, exp };
+	long r = do_select(t, n, sets, tvp ? &ts : NULL);
+	if (tvp && (g.tv_sec || g.tv_usec)) {
+		g = (struct guest_timeval){ ts.tv_sec, ts.tv_nsec / 1000 };
+		(void)put_guest(t->proc, tvp, g);
+	}
+	return r;
+}
+
+/* pselect6's sixth argument: { const sigset_t *ss; size_t ss_len; }. */
+struct guest_sigset_argpack {
+	uint64_t ss, ss_len;
+};
+
+SYSCALL_DEFINE6(pselect6, int, n, fdset, inp, fdset, outp, fdset, exp, timespec, tsp, ptr, sig)
+{
+	struct timespec ts;
+	struct guest_timespec g = { 0, 0 };
+	if (tsp) {
+		if (get_guest(t->proc, g, tsp))
+			return -EFAULT;
+		if (g.tv_sec < 0 || g.tv_nsec < 0 || g.tv_nsec >= 1000000000)
+			return -EINVAL;
+		ts = (struct timespec){ g.tv_sec, g.tv_nsec };
+	}
+	if (sig) {
+		struct guest_sigset_argpack a;
+		if (get_guest(t->proc, a, sig))
+			return -EFAULT;
+		long e = sigmask_from_guest(t->proc, a.ss, a.ss_len);
+		if (e < 0)
+			return e;
+	}
+	gaddr_t sets[3] = { inp, outp, exp };
+	long r = do_select(t, n, sets, tsp ? &ts : NULL);
+	if (tsp && (g.tv_sec || g.tv_nsec)) {
+		g = (struct guest_timespec){ ts.tv_sec, ts.tv_nsec };
+		(void)put_guest(t->proc, tsp, g);
+	}
+	return r;
+}
