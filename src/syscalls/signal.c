@@ -1,5 +1,380 @@
-/* Signal state. Dispositions and the mask are recorded; delivery comes with signals. */
+/* Signal state. Dispositions, the mask and the alternate stack are recorded; handlers are not
+ * run yet (delivery comes with the signals issue).
+ *
+ * For the asynchronous standard signals the host process is kept in step with the guest: a
+ * guest SIG_IGN or SIG_DFL becomes the host disposition and the guest's blocked set is the
+ * host's. Then what the host kernel does with a signal from outside (a SIGPIPE from a write, a
+ * SIGINT from the terminal, a SIGALRM from alarm) is what it would do to the guest, and an
+ * execve keeps the ignored and blocked signals as it does natively. A signal the guest sends
+ * itself is decided here instead, so that a fatal one ends the guest through the library
+ * rather than killing a program that embeds syscorn. */
+#include <elf.h>
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include "../arch/arch.h"
 #include "../syscall.h"
+
+/* The kernel's sigset_t is one 64-bit word on both guests. */
+#define GUEST_NSIG 64
+#define GUEST_SIGSETSIZE 8
+#define BIT(sig) (1ull << ((sig) - 1))
+#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+
+#define GUEST_SIG_DFL 0
+#define GUEST_SIG_IGN 1
+
+/* Signal numbers and SA_ and SS_ values are the same on every Linux guest and on the host. */
+_Static_assert(SIGABRT == 6 && SIGKILL == 9 && SIGSTOP == 19 && SIGCHLD == 17 && SIGSYS == 31,
+	       "host signal numbers are the generic Linux ones");
+
+/* What the kernel keeps of sa_flags (UAPI_SA_FLAGS): unknown bits read back as clear, which is
+ * how programs detect flags the kernel lacks. */
+#define GUEST_SA_KNOWN 0xdc000807ull
+
+/* SS_ONSTACK 1, SS_DISABLE 2, SS_AUTODISARM bit 31. */
+#define GUEST_SS_ONSTACK 1u
+#define GUEST_SS_DISABLE 2u
+#define GUEST_SS_AUTODISARM (1u << 31)
+
+struct guest_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+_Static_assert(sizeof(struct guest_sigaction) == 32, "struct sigaction is 32 bytes on 64-bit guests");
+
+struct guest_stack {
+	uint64_t sp;
+	int32_t flags;
+	uint32_t pad;
+	uint64_t size;
+};
+_Static_assert(sizeof(struct guest_stack) == 24, "stack_t is 24 bytes on 64-bit guests");
+
+/* Signals the host mirrors. Not the synchronous ones (a host SIGSEGV is a bug in syscorn, never
+ * the guest's business; the guest's own faults are emulated), not the real-time ones (the host
+ * libc reserves some and the guest cannot be sent others by anyone who knows the host). */
+#define MIRRORED                                                                              \
+	((BIT(32) - 1) & ~(UNBLOCKABLE | BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | \
+			   BIT(SIGTRAP) | BIT(SIGSYS)))
+
+enum default_action { ACT_TERM, ACT_IGNORE, ACT_STOP };
+
+static enum default_action default_action(int sig)
+{
+	switch (sig) {
+	case SIGCHLD:
+	case SIGURG:
+	case SIGWINCH:
+	case SIGCONT:
+		return ACT_IGNORE;
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		return ACT_STOP;
+	default:
+		/* Core-dumping signals end the process too; the core is the emulator's, so none. */
+		return ACT_TERM;
+	}
+}
+
+static void host_set(sigset_t *s, uint64_t bits)
+{
+	sigemptyset(s);
+	for (int sig = 1; sig <= 32; sig++)
+		if (bits & BIT(sig))
+			sigaddset(s, sig);
+}
+
+/* A process starts with the dispositions and mask its parent left it across execve; syscorn's
+ * own are those, since the host kept them for it. Read once, before the first use. */
+static struct sc_process *sigstate(struct sc_thread *t)
+{
+	struct sc_process *p = t->proc;
+	if (p->sig_inherited)
+		return p;
+	p->sig_inherited = true;
+	for (int sig = 1; sig <= GUEST_NSIG; sig++) {
+		struct sigaction old;
+		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &old))
+			continue;
+		if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_IGN)
+			p->sigactions[sig - 1].handler = GUEST_SIG_IGN;
+	}
+	sigset_t cur;
+	if (!sigprocmask(SIG_BLOCK, NULL, &cur)) {
+		p->sigmask = 0;
+		for (int sig = 1; sig <= GUEST_NSIG; sig++)
+			if (sigismember(&cur, sig) == 1)
+				p->sigmask |= BIT(sig);
+		p->sigmask &= ~UNBLOCKABLE;
+	}
+	return p;
+}
+
+static void mirror_disposition(int sig, uint64_t handler)
+{
+	if (!(MIRRORED & BIT(sig)))
+		return;
+	/* A guest handler leaves the host at SIG_DFL until delivery exists: the signal still
+	 * ends the guest, as it would if the guest had no handler. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler == GUEST_SIG_IGN ? SIG_IGN : SIG_DFL;
+	sigaction(sig, &sa, NULL);
+}
+
+static void mirror_mask(uint64_t old, uint64_t new)
+{
+	uint64_t block = new & ~old & MIRRORED, unblock = old & ~new & MIRRORED;
+	sigset_t s;
+	if (block) {
+		host_set(&s, block);
+		sigprocmask(SIG_BLOCK, &s, NULL);
+	}
+	if (unblock) {
+		host_set(&s, unblock);
+		sigprocmask(SIG_UNBLOCK, &s, NULL);
+	}
+}
+
+/* A signal the guest sent itself, not blocked: what its disposition does to the guest. */
+static void act_on_self(struct sc_thread *t, int sig)
+{
+	struct sc_process *p = t->proc;
+	uint64_t h = p->sigactions[sig - 1].handler;
+	if (sig != SIGKILL && sig != SIGSTOP && h == GUEST_SIG_IGN)
+		return;
+	if (sig != SIGKILL && sig != SIGSTOP && h != GUEST_SIG_DFL) {
+		if (!(p->warned_once & SC_WARNED_SIGHANDLER)) {
+			p->warned_once |= SC_WARNED_SIGHANDLER;
+			sc_warn(p, "signal %d sent to a handler: signal delivery is not supported yet, "
+				   "the signal is dropped", sig);
+		}
+		return;
+	}
+	switch (default_action(sig)) {
+	case ACT_IGNORE:
+		return;
+	case ACT_STOP:
+		/* Stopping is the host's job: the parent's wait must see the process stop. */
+		kill(getpid(), sig);
+		return;
+	case ACT_TERM:
+		sc_guest_exit(t, 0, sig);
+		return;
+	}
+}
+
+static void raise_self(struct sc_thread *t, int sig)
+{
+	struct sc_process *p = sigstate(t);
+	if (sig == 0)
+		return;
+	/* An ignored signal is discarded when sent, even while blocked. */
+	if (sig != SIGKILL && sig != SIGSTOP && p->sigactions[sig - 1].handler == GUEST_SIG_IGN)
+		return;
+	if (p->sigmask & BIT(sig)) {
+		p->sigpending |= BIT(sig);
+		return;
+	}
+	act_on_self(t, sig);
+}
+
+/* Signals pending for the guest that a new mask lets through take effect now, as the kernel
+ * delivers them on the way out of sigprocmask. */
+static void deliver_unblocked(struct sc_thread *t)
+{
+	struct sc_process *p = t->proc;
+	uint64_t ready = p->sigpending & ~p->sigmask;
+	for (int sig = 1; ready && sig <= GUEST_NSIG && !p->exit.done; sig++) {
+		if (!(ready & BIT(sig)))
+			continue;
+		ready &= ~BIT(sig);
+		p->sigpending &= ~BIT(sig);
+		act_on_self(t, sig);
+	}
+}
+
+SYSCALL_DEFINE4(rt_sigaction, signo, sig, sigaction, act, sigaction, oact, size, sigsetsize)
+{
+	struct sc_process *p = sigstate(t);
+	if (sigsetsize != GUEST_SIGSETSIZE)
+		return -EINVAL;
+	struct guest_sigaction n, o;
+	if (act && get_guest(p, n, act))
+		return -EFAULT;
+	/* Reading SIGKILL's or SIGSTOP's action is allowed; changing it is not. */
+	if (sig < 1 || sig > GUEST_NSIG || (act && (sig == SIGKILL || sig == SIGSTOP)))
+		return -EINVAL;
+	struct sc_sigaction *k = &p->sigactions[sig - 1];
+	o = (struct guest_sigaction){ k->handler, k->flags & GUEST_SA_KNOWN, k->restorer, k->mask };
+	if (act) {
+		k->handler = n.handler;
+		k->flags = n.flags & GUEST_SA_KNOWN;
+		k->restorer = n.restorer;
+		k->mask = n.mask & ~UNBLOCKABLE;
+		mirror_disposition(sig, n.handler);
+		/* Setting a disposition that ignores the signal discards it if pending (POSIX). */
+		if (n.handler == GUEST_SIG_IGN ||
+		    (n.handler == GUEST_SIG_DFL && default_action(sig) == ACT_IGNORE))
+			p->sigpending &= ~BIT(sig);
+	}
+	if (oact && put_guest(p, oact, o))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL_DEFINE4(rt_sigprocmask, int, how, sigset, set, sigset, oset, size, sigsetsize)
+{
+	struct sc_process *p = sigstate(t);
+	if (sigsetsize != GUEST_SIGSETSIZE)
+		return -EINVAL;
+	uint64_t old = p->sigmask;
+	if (set) {
+		uint64_t s, n;
+		if (get_guest(p, s, set))
+			return -EFAULT;
+		switch (how) {
+		case SIG_BLOCK: n = old | s; break;
+		case SIG_UNBLOCK: n = old & ~s; break;
+		case SIG_SETMASK: n = s; break;
+		default: return -EINVAL;
+		}
+		p->sigmask = n & ~UNBLOCKABLE;
+		mirror_mask(old, p->sigmask);
+	}
+	if (oset && put_guest(p, oset, old))
+		return -EFAULT;
+	if (set)
+		deliver_unblocked(t);
+	return 0;
+}
+
+SYSCALL_DEFINE2(rt_sigpending, sigset, set, size, sigsetsize)
+{
+	struct sc_process *p = sigstate(t);
+	/* The kernel accepts a shorter set and copies that many bytes. */
+	if (sigsetsize > GUEST_SIGSETSIZE)
+		return -EINVAL;
+	uint64_t pend = p->sigpending;
+	/* Signals from outside wait in the host, which blocks what the guest blocks. */
+	sigset_t hs;
+	if (!sigpending(&hs))
+		for (int sig = 1; sig <= 32; sig++)
+			if ((MIRRORED & BIT(sig)) && sigismember(&hs, sig) == 1)
+				pend |= BIT(sig);
+	pend &= p->sigmask;
+	return copy_to_guest(p, set, &pend, sigsetsize);
+}
+
+/* MINSIGSTKSZ of the guest's uapi headers, below which the kernel refuses an alternate stack
+ * (not AT_MINSIGSTKSZ, which is the frame size the CPU model needs). */
+static uint64_t guest_minsigstksz(const struct sc_arch *a)
+{
+	return a->e_machine == EM_AARCH64 ? 5120 : 2048;
+}
+
+SYSCALL_DEFINE2(sigaltstack, ptr, uss, ptr, uoss)
+{
+	struct sc_process *p = sigstate(t);
+	uint64_t sp = 0;
+	uc_reg_read(t->uc, p->arch->sp_reg, &sp);
+	/* The stack grows down: sp == base + size is the empty alternate stack. With
+	 * SS_AUTODISARM a handler may leave it, so the kernel never calls that being on it. */
+	bool on_stack = p->sigaltstack.size && !(p->sigaltstack.flags & GUEST_SS_AUTODISARM) &&
+			sp > p->sigaltstack.sp && sp - p->sigaltstack.sp <= p->sigaltstack.size;
+	struct guest_stack old = {
+		.sp = p->sigaltstack.sp,
+		.size = p->sigaltstack.size,
+		.flags = (int32_t)(!p->sigaltstack.size ? GUEST_SS_DISABLE
+				   : on_stack ? GUEST_SS_ONSTACK
+				   : 0) | (int32_t)p->sigaltstack.flags,
+	};
+	if (uss) {
+		struct guest_stack n;
+		if (get_guest(p, n, uss))
+			return -EFAULT;
+		if (on_stack)
+			return -EPERM;
+		uint32_t mode = (uint32_t)n.flags & ~GUEST_SS_AUTODISARM;
+		if (mode != GUEST_SS_DISABLE && mode != GUEST_SS_ONSTACK && mode != 0)
+			return -EINVAL;
+		if (mode == GUEST_SS_DISABLE) {
+			n.size = 0;
+			n.sp = 0;
+		} else if (n.size < guest_minsigstksz(p->arch)) {
+			return -ENOMEM;
+		}
+		p->sigaltstack.sp = n.sp;
+		p->sigaltstack.size = n.size;
+		p->sigaltstack.flags = (uint32_t)n.flags & GUEST_SS_AUTODISARM;
+	}
+	if (uoss && put_guest(p, uoss, old))
+		return -EFAULT;
+	return 0;
+}
+
+/* kill() to a process group or to -1 may reach syscorn too. The host is made to hold our copy
+ * back and hand it over, so that it is decided as a guest signal; whether we were a target is
+ * then the kernel's answer rather than a guess about group membership. */
+static long kill_group(struct sc_thread *t, pid_t pid, int sig)
+{
+	if (sig == 0 || sig == SIGKILL || sig == SIGSTOP)
+		return kill(pid, sig) ? -errno : 0;
+	sigset_t one, old;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigprocmask(SIG_BLOCK, &one, &old);
+	long r = kill(pid, sig) ? -errno : 0;
+	const struct timespec zero = { 0, 0 };
+	bool to_us = r == 0 && sigtimedwait(&one, NULL, &zero) == sig;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (to_us)
+		raise_self(t, sig);
+	return r;
+}
+
+static bool valid_signal(int sig)
+{
+	return sig >= 0 && sig <= GUEST_NSIG;
+}
+
+SYSCALL_DEFINE2(kill, pid, pid, signo, sig)
+{
+	if (!valid_signal(sig))
+		return -EINVAL;
+	if (pid == getpid()) {
+		raise_self(t, sig);
+		return 0;
+	}
+	if (pid <= 0)
+		return kill_group(t, pid, sig);
+	return kill(pid, sig) ? -errno : 0;
+}
+
+SYSCALL_DEFINE3(tgkill, pid, tgid, pid, tid, signo, sig)
+{
+	if (tgid <= 0 || tid <= 0 || !valid_signal(sig))
+		return -EINVAL;
+	/* One thread per process for now: the thread is the process. */
+	if (tgid == getpid() && tid == gettid()) {
+		raise_self(t, sig);
+		return 0;
+	}
+	return syscall(SYS_tgkill, tgid, tid, sig) ? -errno : 0;
+}
+
+SYSCALL_DEFINE2(tkill, pid, tid, signo, sig)
+{
+	if (tid <= 0 || !valid_signal(sig))
+		return -EINVAL;
+	if (tid == gettid()) {
+		raise_self(t, sig);
+		return 0;
+	}
+	return syscall(SYS_tkill, tid, sig) ? -errno : 0;
+}
