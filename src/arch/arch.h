@@ -5,6 +5,8 @@
 
 #include <sys/stat.h>
 
+struct epoll_event;
+
 #include "../core.h"
 #include "../syscall.h"
 
@@ -32,6 +34,12 @@ struct sc_arch {
 	void (*start)(struct sc_thread *t, gaddr_t entry, gaddr_t sp);
 	/* Writes a host struct stat into the guest's struct stat at addr (0 or -EFAULT). */
 	int (*stat_to_guest)(struct sc_process *p, gaddr_t addr, const struct stat *st);
+	/* struct epoll_event: packed into 12 bytes on x86-64, 16 with an aligned data word on
+	 * arm64. One guest event into a host one, n host events into the guest's array (0 or
+	 * -EFAULT). */
+	int (*epoll_event_from_guest)(struct sc_process *p, struct epoll_event *h, gaddr_t addr);
+	int (*epoll_events_to_guest)(struct sc_process *p, gaddr_t addr,
+				     const struct epoll_event *h, size_t n);
 	/* Where a memory fault really happened, given the PC Unicorn left (NULL: it is exact). */
 	uint64_t (*locate_fault)(struct sc_thread *t, uint64_t pc, uint64_t addr);
 };

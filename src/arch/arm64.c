@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <capstone/capstone.h>
 
@@ -156,6 +157,34 @@ static int arm64_stat_from_host(struct sc_process *p, gaddr_t addr, const struct
 	return put_guest(p, addr, g);
 }
 
+/* asm-generic struct epoll_event: natural alignment puts data at offset 8. */
+struct arm64_epoll_event {
+	uint32_t events, pad;
+	uint64_t data;
+};
+_Static_assert(sizeof(struct arm64_epoll_event) == 16, "arm64 struct epoll_event is 16 bytes");
+
+static int host_epoll_event_from_arm64(struct sc_process *p, struct epoll_event *h, gaddr_t addr)
+{
+	struct arm64_epoll_event g;
+	if (get_guest(p, g, addr))
+		return -EFAULT;
+	h->events = g.events;
+	h->data.u64 = g.data;
+	return 0;
+}
+
+static int arm64_epoll_events_from_host(struct sc_process *p, gaddr_t addr,
+					const struct epoll_event *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct arm64_epoll_event g = { .events = h[i].events, .data = h[i].data.u64 };
+		if (put_guest(p, addr + i * sizeof g, g))
+			return -EFAULT;
+	}
+	return 0;
+}
+
 /* asm-generic fcntl.h values where x86-64 differs. */
 static const struct sc_flag_map arm64_oflags[] = {
 	{ 0x4000, O_DIRECTORY },   /* x86-64: 0x10000 */
@@ -210,5 +239,7 @@ const struct sc_arch sc_arch_arm64 = {
 	.init_engine = init_engine,
 	.start = start,
 	.stat_to_guest = arm64_stat_from_host,
+	.epoll_event_from_guest = host_epoll_event_from_arm64,
+	.epoll_events_to_guest = arm64_epoll_events_from_host,
 	.locate_fault = locate_fault,
 };

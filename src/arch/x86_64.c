@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <capstone/capstone.h>
 
 #include "arch.h"
@@ -103,6 +104,35 @@ static int x86_64_stat_from_host(struct sc_process *p, gaddr_t addr, const struc
 	return put_guest(p, addr, g);
 }
 
+/* x86-64's struct epoll_event is packed: data at offset 4, 12 bytes in all. */
+struct __attribute__((packed)) x86_64_epoll_event {
+	uint32_t events;
+	uint64_t data;
+};
+_Static_assert(sizeof(struct x86_64_epoll_event) == 12, "x86-64 struct epoll_event is 12 bytes");
+
+static int host_epoll_event_from_x86_64(struct sc_process *p, struct epoll_event *h,
+					gaddr_t addr)
+{
+	struct x86_64_epoll_event g;
+	if (get_guest(p, g, addr))
+		return -EFAULT;
+	h->events = g.events;
+	h->data.u64 = g.data;
+	return 0;
+}
+
+static int x86_64_epoll_events_from_host(struct sc_process *p, gaddr_t addr,
+					 const struct epoll_event *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct x86_64_epoll_event g = { .events = h[i].events, .data = h[i].data.u64 };
+		if (put_guest(p, addr + i * sizeof g, g))
+			return -EFAULT;
+	}
+	return 0;
+}
+
 /* The x86-64 values of the open flags that differ between guest ABIs; the identity here, kept
  * so that a non-x86 host translates too. */
 static const struct sc_flag_map x86_64_oflags[] = {
@@ -156,4 +186,6 @@ const struct sc_arch sc_arch_x86_64 = {
 	.init_engine = init_engine,
 	.start = start,
 	.stat_to_guest = x86_64_stat_from_host,
+	.epoll_event_from_guest = host_epoll_event_from_x86_64,
+	.epoll_events_to_guest = x86_64_epoll_events_from_host,
 };

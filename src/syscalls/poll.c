@@ -1,13 +1,15 @@
-/* Waiting on descriptors: poll, ppoll, select, pselect6. */
+/* Waiting on descriptors: poll, ppoll, select, pselect6, epoll. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../arch/arch.h"
 #include "../syscall.h"
 #include "fs_common.h"
 
@@ -189,4 +191,97 @@ SYSCALL_DEFINE6(pselect6, int, n, fdset, inp, fdset, outp, fdset, exp, timespec,
 		(void)put_guest(t->proc, tsp, g);
 	}
 	return r;
+}
+
+/* epoll. struct epoll_event differs between the guests; the arch converts it. */
+
+SYSCALL_DEFINE1(epoll_create, int, size)
+{
+	(void)t;
+	if (size <= 0)
+		return -EINVAL;
+	return host_ret(epoll_create1(0));
+}
+
+SYSCALL_DEFINE1(epoll_create1, int, flags)
+{
+	(void)t;
+	/* EPOLL_CLOEXEC is O_CLOEXEC, the same on every guest. */
+	return host_ret(epoll_create1(flags));
+}
+
+SYSCALL_DEFINE4(epoll_ctl, fd, epfd, int, op, fd, fd, ptr, event)
+{
+	struct epoll_event ev, *evp = NULL;
+	if (op != EPOLL_CTL_DEL) {
+		if (t->proc->arch->epoll_event_from_guest(t->proc, &ev, event))
+			return -EFAULT;
+		evp = &ev;
+	}
+	return host_ret(epoll_ctl(epfd, op, fd, evp));
+}
+
+/* The kernel's EP_MAX_EVENTS. */
+#define GUEST_EP_MAX_EVENTS (INT32_MAX / 16)
+/* Events taken from the host per call: fewer than asked is what epoll_wait may return anyway. */
+#define EPOLL_BATCH 256
+
+/* tsp: host timeout, NULL to wait forever. */
+static long do_epoll_wait(struct sc_thread *t, int epfd, gaddr_t events, int maxevents,
+			  const struct timespec *tsp)
+{
+	if (maxevents <= 0 || maxevents > GUEST_EP_MAX_EVENTS)
+		return -EINVAL;
+	/* The kernel's access_ok: only that the array lies in the address space. */
+	if (!guest_io_buf(t->proc, events, (size_t)maxevents * 16))
+		return -EFAULT;
+	struct epoll_event ev[EPOLL_BATCH];
+	int n = maxevents < EPOLL_BATCH ? maxevents : EPOLL_BATCH;
+	long r = host_ret(syscall(SYS_epoll_pwait2, epfd, ev, n, tsp, NULL, GUEST_SIGSET_SIZE));
+	if (r > 0 && t->proc->arch->epoll_events_to_guest(t->proc, events, ev, (size_t)r))
+		return -EFAULT;
+	return r;
+}
+
+static struct timespec *ms_timeout(struct timespec *ts, int ms)
+{
+	if (ms < 0)
+		return NULL;
+	*ts = (struct timespec){ ms / 1000, (ms % 1000) * 1000000L };
+	return ts;
+}
+
+SYSCALL_DEFINE4(epoll_wait, fd, epfd, ptr, events, int, maxevents, int, timeout)
+{
+	struct timespec ts;
+	return do_epoll_wait(t, epfd, events, maxevents, ms_timeout(&ts, timeout));
+}
+
+SYSCALL_DEFINE6(epoll_pwait, fd, epfd, ptr, events, int, maxevents, int, timeout, sigset, sigmask,
+		size, sigsetsize)
+{
+	long e = sigmask_from_guest(t->proc, sigmask, sigsetsize);
+	if (e < 0)
+		return e;
+	struct timespec ts;
+	return do_epoll_wait(t, epfd, events, maxevents, ms_timeout(&ts, timeout));
+}
+
+SYSCALL_DEFINE6(epoll_pwait2, fd, epfd, ptr, events, int, maxevents, timespec, timeout, sigset,
+		sigmask, size, sigsetsize)
+{
+	struct timespec ts, *tsp = NULL;
+	if (timeout) {
+		struct guest_timespec g;
+		if (get_guest(t->proc, g, timeout))
+			return -EFAULT;
+		if (g.tv_sec < 0 || g.tv_nsec < 0 || g.tv_nsec >= 1000000000)
+			return -EINVAL;
+		ts = (struct timespec){ g.tv_sec, g.tv_nsec };
+		tsp = &ts;
+	}
+	long e = sigmask_from_guest(t->proc, sigmask, sigsetsize);
+	if (e < 0)
+		return e;
+	return do_epoll_wait(t, epfd, events, maxevents, tsp);
 }
