@@ -4,6 +4,7 @@
  * host with other sizes would translate rather than copy. */
 #include <errno.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -91,6 +92,16 @@ struct guest_rlimit {
 _Static_assert(RLIMIT_AS == 9 && RLIMIT_DATA == 2 && RLIMIT_STACK == 3 && RLIMIT_NOFILE == 7,
 	       "host RLIMIT_* numbers are the generic Linux ones");
 
+/* What the kernel asks of a process raising a hard limit. */
+static bool has_cap_sys_resource(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[CAP_SYS_RESOURCE / 32].effective & (1u << (CAP_SYS_RESOURCE % 32));
+}
+
 static long own_prlimit(struct sc_process *p, int res, const struct guest_rlimit *n,
 			struct guest_rlimit *o)
 {
@@ -116,17 +127,8 @@ static long own_prlimit(struct sc_process *p, int res, const struct guest_rlimit
 		cur = (struct guest_rlimit){ h.rlim_cur, h.rlim_max };
 	}
 	if (n) {
-		/* Raising a hard limit takes CAP_SYS_RESOURCE; let the host judge by raising its own,
-		 * which can only loosen what syscorn lives under. */
-		if (n->max > cur.max) {
-			if (prlimit(0, res, NULL, &h))
-				return -errno;
-			if (n->max > h.rlim_max) {
-				struct rlimit raise = { h.rlim_cur, n->max };
-				if (prlimit(0, res, &raise, NULL))
-					return -errno;
-			}
-		}
+		if (n->max > cur.max && !has_cap_sys_resource())
+			return -EPERM;
 		p->vrlimit[res].cur = n->cur;
 		p->vrlimit[res].max = n->max;
 		p->vrlimit_set |= (uint16_t)(1u << res);
