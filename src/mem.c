@@ -82,6 +82,34 @@ static int vma_insert_at(struct sc_mem *m, size_t i, const struct sc_vma *v)
 	return 0;
 }
 
+static bool vma_same_kind(const struct sc_vma *a, const struct sc_vma *b)
+{
+	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags)
+		return false;
+	if ((a->name == NULL) != (b->name == NULL) || (a->name && strcmp(a->name, b->name)))
+		return false;
+	return (a->flags & VMA_ANON) || a->offset + (a->end - a->start) == b->offset;
+}
+
+/* Merges the VMA at i with its neighbours of the same kind, as the kernel does: a mapping grown
+ * in place or mprotected back stays one VMA (mremap needs that; /proc/self/maps shows it). */
+static void vma_merge_around(struct sc_mem *m, size_t i)
+{
+	if (i + 1 < m->nvmas && vma_same_kind(&m->vmas[i], &m->vmas[i + 1])) {
+		m->vmas[i].end = m->vmas[i + 1].end;
+		free(m->vmas[i + 1].name);
+		memmove(&m->vmas[i + 1], &m->vmas[i + 2], (m->nvmas - i - 2) * sizeof *m->vmas);
+		m->nvmas--;
+	}
+	if (i > 0 && i < m->nvmas && vma_same_kind(&m->vmas[i - 1], &m->vmas[i])) {
+		m->vmas[i - 1].end = m->vmas[i].end;
+		free(m->vmas[i].name);
+		memmove(&m->vmas[i], &m->vmas[i + 1], (m->nvmas - i - 1) * sizeof *m->vmas);
+		m->nvmas--;
+	}
+	m->last = 0;
+}
+
 /* Splits the VMA containing addr (if any) so that a VMA boundary falls on addr. */
 static int vma_split(struct sc_mem *m, gaddr_t addr)
 {
@@ -149,6 +177,12 @@ static int unmap_vmas(struct sc_process *p, gaddr_t start, gaddr_t end)
 	return 0;
 }
 
+static void reserve(struct sc_process *p, gaddr_t addr, uint64_t len)
+{
+	mmap(p->mem.base + addr, len, PROT_NONE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+}
+
 long mem_map(struct sc_process *p, gaddr_t addr, uint64_t len, int prot, int host_flags, int fd,
 	     off_t off, int vflags, const char *name)
 {
@@ -162,11 +196,13 @@ long mem_map(struct sc_process *p, gaddr_t addr, uint64_t len, int prot, int hos
 		return r;
 	struct sc_vma v = { addr, addr + len, prot, vflags, (uint64_t)off,
 			    name ? strdup(name) : NULL };
-	r = vma_insert_at(&p->mem, vma_lower(&p->mem, addr), &v);
+	size_t i = vma_lower(&p->mem, addr);
+	r = vma_insert_at(&p->mem, i, &v);
 	if (r)
 		return r;
 	if (p->uc && uc_mem_map_ptr(p->uc, addr, len, prot & UC_PROT_ALL, h) != UC_ERR_OK)
 		return -ENOMEM;
+	vma_merge_around(&p->mem, i);
 	return 0;
 }
 
@@ -178,9 +214,85 @@ long mem_unmap(struct sc_process *p, gaddr_t addr, uint64_t len)
 	if (r)
 		return r;
 	/* Keep the reservation, so nothing else of the host's lands inside the guest's space. */
-	mmap(p->mem.base + addr, len, PROT_NONE,
-	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	reserve(p, addr, len);
 	return 0;
+}
+
+/* Adds [addr, addr+len) with v's attributes to the VMA list and to Unicorn. */
+static long add_vma(struct sc_process *p, const struct sc_vma *like, gaddr_t addr, uint64_t len,
+		    uint64_t offset)
+{
+	struct sc_vma v = *like;
+	v.start = addr;
+	v.end = addr + len;
+	v.offset = offset;
+	v.name = like->name ? strdup(like->name) : NULL;
+	size_t i = vma_lower(&p->mem, addr);
+	int r = vma_insert_at(&p->mem, i, &v);
+	if (r)
+		return r;
+	if (p->uc && uc_mem_map_ptr(p->uc, addr, len, v.prot & UC_PROT_ALL, p->mem.base + addr))
+		return -ENOMEM;
+	vma_merge_around(&p->mem, i);
+	return 0;
+}
+
+/* mremap through the host's mremap, so that file and shared mappings keep their backing and
+ * contents move without a copy. [old, old+olen) must be one VMA. */
+long mem_remap(struct sc_process *p, gaddr_t old, uint64_t olen, uint64_t nlen, bool may_move,
+	       gaddr_t fixed_to)
+{
+	const struct sc_vma *cur = mem_find(p, old);
+	if (!cur || cur->end < old + olen)
+		return -EFAULT;
+	struct sc_vma like = *cur;
+	like.name = cur->name ? strdup(cur->name) : NULL;
+	uint64_t offset = like.offset + (old - like.start);
+	long r = 0;
+	if (nlen <= olen && !fixed_to) {
+		if (nlen < olen)
+			r = mem_unmap(p, old + nlen, olen - nlen);
+		r = r ? r : (long)old;
+		goto out;
+	}
+	if (!fixed_to && mem_range_free(p, old + olen, nlen - olen)) {
+		/* Grow in place: the reservation after the mapping must go first. */
+		munmap(p->mem.base + old + olen, nlen - olen);
+		if (mremap(p->mem.base + old, olen, nlen, 0) != MAP_FAILED) {
+			r = add_vma(p, &like, old + olen, nlen - olen, offset + olen);
+			r = r ? r : (long)old;
+			goto out;
+		}
+		reserve(p, old + olen, nlen - olen);
+	}
+	if (!may_move) {
+		r = -ENOMEM;
+		goto out;
+	}
+	gaddr_t to = fixed_to;
+	if (to) {
+		if (!range_ok(p, to, nlen) || (to < old + olen && old < to + nlen)) {
+			r = -EINVAL;
+			goto out;
+		}
+		mem_unmap(p, to, nlen);
+	} else if (!(to = mem_find_free(p, nlen))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (mremap(p->mem.base + old, olen, nlen, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   p->mem.base + to) == MAP_FAILED) {
+		r = -errno;
+		goto out;
+	}
+	/* The host moved the pages; drop the old range from the books and reserve it again. */
+	unmap_vmas(p, old, old + olen);
+	reserve(p, old, olen);
+	r = add_vma(p, &like, to, nlen, offset);
+	r = r ? r : (long)to;
+out:
+	free(like.name);
+	return r;
 }
 
 bool mem_range_mapped(struct sc_process *p, gaddr_t addr, uint64_t len)
@@ -230,6 +342,9 @@ long mem_protect(struct sc_process *p, gaddr_t addr, uint64_t len, int prot)
 	/* Code whose protection changes may be rewritten next (JITs, RELRO): drop stale blocks. */
 	if (code && p->uc)
 		uc_ctl_remove_cache(p->uc, addr, addr + len);
+	if (last < m->nvmas)
+		vma_merge_around(m, last);
+	vma_merge_around(m, first);
 	return 0;
 }
 

@@ -26,6 +26,10 @@ void mem_fini(struct sc_process *p);
 long mem_map(struct sc_process *p, gaddr_t addr, uint64_t len, int prot, int host_flags, int fd,
 	     off_t off, int vflags, const char *name);
 long mem_unmap(struct sc_process *p, gaddr_t addr, uint64_t len);
+/* mremap: grows in place when it can, else moves when may_move (or to fixed_to when
+ * non-zero). Returns the new address or a negative errno. */
+long mem_remap(struct sc_process *p, gaddr_t old, uint64_t olen, uint64_t nlen, bool may_move,
+	       gaddr_t fixed_to);
 long mem_protect(struct sc_process *p, gaddr_t addr, uint64_t len, int prot);
 /* A free, page-aligned range of len bytes, searched top-down below mmap_top; 0 if none. */
 gaddr_t mem_find_free(struct sc_process *p, uint64_t len);

@@ -99,57 +99,34 @@ SYSCALL_DEFINE3(mprotect, ptr, addr, size, len, prot, prot)
 
 SYSCALL_DEFINE5(mremap, ptr, old_addr, size, old_len, size, new_len, int, flags, ptr, new_addr)
 {
-	struct sc_process *p = t->proc;
 	if (old_addr % SC_PAGE || !new_len || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)))
 		return -EINVAL;
-	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+	if ((flags & MREMAP_FIXED) && (!(flags & MREMAP_MAYMOVE) || new_addr % SC_PAGE))
 		return -EINVAL;
 	uint64_t olen = SC_PAGE_UP(old_len), nlen = SC_PAGE_UP(new_len);
-	const struct sc_vma *v = mem_find(p, old_addr);
-	if (!v || !mem_range_mapped(p, old_addr, olen ? olen : SC_PAGE))
-		return -EFAULT;
-	if (!(flags & MREMAP_FIXED)) {
-		if (nlen <= olen) {
-			if (nlen < olen)
-				mem_unmap(p, old_addr + nlen, olen - nlen);
-			return (long)old_addr;
-		}
-		if (mem_range_free(p, old_addr + olen, nlen - olen)) {
-			/* Grow in place: extend with the same kind of memory. */
-			int prot = v->prot, vflags = v->flags;
-			if (!(vflags & VMA_ANON) || (vflags & VMA_SHARED))
-				goto move;
-			long r = mem_map(p, old_addr + olen, nlen - olen, prot,
-					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, vflags, NULL);
-			return r ? r : (long)old_addr;
-		}
+	if (!olen)
+		return -EINVAL; /* duplicating shared mappings (old_len 0): not supported */
+	return mem_remap(t->proc, old_addr, olen, nlen, flags & MREMAP_MAYMOVE,
+			 (flags & MREMAP_FIXED) ? new_addr : 0);
+}
+
+static bool advice_known(int advice)
+{
+	switch (advice) {
+	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+	case MADV_DONTNEED: case MADV_FREE: case MADV_DONTFORK: case MADV_DOFORK:
+	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
+	case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_COLD: case MADV_PAGEOUT:
+		return true;
+	default:
+		return false;
 	}
-move:
-	if (!(flags & MREMAP_MAYMOVE))
-		return -ENOMEM;
-	gaddr_t to = (flags & MREMAP_FIXED) ? new_addr : mem_find_free(p, nlen);
-	if (!to || to % SC_PAGE)
-		return to ? -EINVAL : -ENOMEM;
-	if (!(v->flags & VMA_ANON) || (v->flags & VMA_SHARED))
-		return -EINVAL; /* moving file or shared mappings: not supported yet */
-	int prot = v->prot, vflags = v->flags;
-	long r = mem_map(p, to, nlen, prot | PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-			 0, vflags, NULL);
-	if (r)
-		return r;
-	uint64_t copy = olen < nlen ? olen : nlen;
-	/* Both ranges are guest memory already checked as mapped; the host move is the copy. */
-	memcpy(p->mem.base + to, p->mem.base + old_addr, copy);
-	if (!(prot & PROT_WRITE) || !(prot & PROT_READ))
-		mem_protect(p, to, nlen, prot);
-	mem_unmap(p, old_addr, olen);
-	return (long)to;
 }
 
 SYSCALL_DEFINE3(madvise, ptr, addr, size, len, int, advice)
 {
 	struct sc_process *p = t->proc;
-	if (addr % SC_PAGE)
+	if (addr % SC_PAGE || !advice_known(advice))
 		return -EINVAL;
 	uint64_t size = SC_PAGE_UP(len);
 	if (!size)
@@ -161,12 +138,7 @@ SYSCALL_DEFINE3(madvise, ptr, addr, size, len, int, advice)
 		return -ENOMEM;
 	/* The host mapping is the guest's, so the host's madvise has the guest's semantics
 	 * (MADV_DONTNEED zeroes private anonymous pages and re-reads file pages). */
-	if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_WILLNEED ||
-	    advice == MADV_NORMAL || advice == MADV_RANDOM || advice == MADV_SEQUENTIAL ||
-	    advice == MADV_DONTFORK || advice == MADV_DOFORK || advice == MADV_HUGEPAGE ||
-	    advice == MADV_NOHUGEPAGE || advice == MADV_DONTDUMP || advice == MADV_DODUMP)
-		return madvise(h, size, advice) ? -errno : 0;
-	return -EINVAL;
+	return madvise(h, size, advice) ? -errno : 0;
 }
 
 SYSCALL_DEFINE3(msync, ptr, addr, size, len, int, flags)
