@@ -336,7 +336,9 @@ static void test_errno(void)
 	CHECK_ERR(syscall(SYS_fstat, dfd, (void *)1), EFAULT, "errno EFAULT");
 	CHECK_ERR(syscall(9999), ENOSYS, "errno ENOSYS");
 	CHECK_ERR(unlinkat(dfd, ".", AT_REMOVEDIR), EINVAL, "errno EINVAL (rmdir .)");
-	CHECK_ERR(unlinkat(AT_FDCWD, "/tmp", AT_REMOVEDIR), ENOTEMPTY, "errno ENOTEMPTY");
+	close(openat(dfd, "d/x", O_WRONLY | O_CREAT, 0644));
+	CHECK_ERR(unlinkat(dfd, "d", AT_REMOVEDIR), ENOTEMPTY, "errno ENOTEMPTY");
+	unlinkat(dfd, "d/x", 0);
 	CHECK_ERR(openat(dfd, "sl", O_RDONLY | O_NOFOLLOW), ELOOP, "errno ELOOP");
 	fd = openat(dfd, "f", O_RDONLY);
 	CHECK_ERR(fstatat(fd, "x", &st, 0), ENOTDIR, "errno ENOTDIR (file as dirfd)");

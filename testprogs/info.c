@@ -315,7 +315,12 @@ static void test_random_sched(void)
 	CHECK_EQ(sched_get_priority_max(SCHED_FIFO), 99, "sched_get_priority_max(SCHED_FIFO)");
 	CHECK_EQ(sched_get_priority_min(SCHED_OTHER), 0, "sched_get_priority_min(SCHED_OTHER)");
 	CHECK_ERR(syscall(SYS_sched_get_priority_max, 1234), EINVAL, "sched_get_priority_max bad policy");
-	CHECK_EQ(getpriority(PRIO_PROCESS, 0), 0, "getpriority is 0");
+	errno = 0;
+	{
+		int prio = getpriority(PRIO_PROCESS, 0);
+		CHECK(errno == 0 && prio >= -20 && prio <= 19 && prio == getpriority(PRIO_PROCESS, getpid()),
+		      "getpriority in [-20, 19], same for 0 and getpid()");
+	}
 }
 
 static void test_poll(void)

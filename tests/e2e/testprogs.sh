@@ -163,6 +163,11 @@ run_one() { # DEST CMD...
 	{
 		(
 			cd "$WORK" || exit 125
+			# Only stdin, stdout and stderr are open in the programs (they check fd numbers).
+			for fd in /proc/$BASHPID/fd/*; do
+				fd=${fd##*/}
+				[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+			done 2>/dev/null
 			exec timeout -s KILL "$TIMEOUT" env -i PATH=/usr/bin:/bin HOME="$WORK" LC_ALL=C TZ=UTC0 \
 				SYSCORN_TEST_VAR='x y=z' SYSCORN_TEST_EMPTY= \
 				"$@" </dev/null >"$dest/stdout" 2>"$dest/stderr"
