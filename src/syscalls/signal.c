@@ -174,9 +174,8 @@ static void raise_self(struct sc_thread *t, int sig)
 	struct sc_process *p = sigstate(t);
 	if (sig == 0)
 		return;
-	/* An ignored signal is discarded when sent, even while blocked. */
-	if (sig != SIGKILL && sig != SIGSTOP && p->sigactions[sig - 1].handler == GUEST_SIG_IGN)
-		return;
+	/* A blocked signal waits even when ignored: the disposition may change before it is
+	 * unblocked (the kernel's rule too). */
 	if (p->sigmask & BIT(sig)) {
 		p->sigpending |= BIT(sig);
 		return;
@@ -211,7 +210,7 @@ SYSCALL_DEFINE4(rt_sigaction, signo, sig, sigaction, act, sigaction, oact, size,
 	if (sig < 1 || sig > GUEST_NSIG || (act && (sig == SIGKILL || sig == SIGSTOP)))
 		return -EINVAL;
 	struct sc_sigaction *k = &p->sigactions[sig - 1];
-	o = (struct guest_sigaction){ k->handler, k->flags & GUEST_SA_KNOWN, k->restorer, k->mask };
+	o = (struct guest_sigaction){ k->handler, k->flags, k->restorer, k->mask };
 	if (act) {
 		k->handler = n.handler;
 		k->flags = n.flags & GUEST_SA_KNOWN;
