@@ -60,6 +60,17 @@ _Static_assert(sizeof(struct guest_stack) == 24, "stack_t is 24 bytes on 64-bit 
 	((BIT(32) - 1) & ~(UNBLOCKABLE | BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | \
 			   BIT(SIGTRAP) | BIT(SIGSYS)))
 
+/* The host's signal state through the raw calls, with the kernel's 64-bit sets: the libc
+ * wrappers refuse the signals the host libc keeps for itself (32, 33), which the guest's
+ * libc uses for its own purposes and may well send. The x86-64 and arm64 hosts share the
+ * kernel's sigset and struct sigaction layouts with the guests. */
+static uint64_t host_sigmask(int how, uint64_t set)
+{
+	uint64_t old = 0;
+	syscall(SYS_rt_sigprocmask, how, &set, &old, GUEST_SIGSETSIZE);
+	return old;
+}
+
 enum default_action { ACT_TERM, ACT_IGNORE, ACT_STOP };
 
 static enum default_action default_action(int sig)
@@ -81,14 +92,6 @@ static enum default_action default_action(int sig)
 	}
 }
 
-static void host_set(sigset_t *s, uint64_t bits)
-{
-	sigemptyset(s);
-	for (int sig = 1; sig <= 32; sig++)
-		if (bits & BIT(sig))
-			sigaddset(s, sig);
-}
-
 /* A process starts with the dispositions and mask its parent left it across execve; syscorn's
  * own are those, since the host kept them for it. Read once, before the first use. */
 static struct sc_process *sigstate(struct sc_thread *t)
@@ -98,20 +101,15 @@ static struct sc_process *sigstate(struct sc_thread *t)
 		return p;
 	p->sig_inherited = true;
 	for (int sig = 1; sig <= GUEST_NSIG; sig++) {
-		struct sigaction old;
-		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &old))
+		struct guest_sigaction old;
+		if (sig == SIGKILL || sig == SIGSTOP ||
+		    syscall(SYS_rt_sigaction, sig, NULL, &old, GUEST_SIGSETSIZE))
 			continue;
-		if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_IGN)
+		/* A host handler is syscorn's own, and handlers do not survive execve anyway. */
+		if (old.handler == (uint64_t)(uintptr_t)SIG_IGN)
 			p->sigactions[sig - 1].handler = GUEST_SIG_IGN;
 	}
-	sigset_t cur;
-	if (!sigprocmask(SIG_BLOCK, NULL, &cur)) {
-		p->sigmask = 0;
-		for (int sig = 1; sig <= GUEST_NSIG; sig++)
-			if (sigismember(&cur, sig) == 1)
-				p->sigmask |= BIT(sig);
-		p->sigmask &= ~UNBLOCKABLE;
-	}
+	p->sigmask = host_sigmask(SIG_BLOCK, 0) & ~UNBLOCKABLE;
 	return p;
 }
 
@@ -130,15 +128,10 @@ static void mirror_disposition(int sig, uint64_t handler)
 static void mirror_mask(uint64_t old, uint64_t new)
 {
 	uint64_t block = new & ~old & MIRRORED, unblock = old & ~new & MIRRORED;
-	sigset_t s;
-	if (block) {
-		host_set(&s, block);
-		sigprocmask(SIG_BLOCK, &s, NULL);
-	}
-	if (unblock) {
-		host_set(&s, unblock);
-		sigprocmask(SIG_UNBLOCK, &s, NULL);
-	}
+	if (block)
+		host_sigmask(SIG_BLOCK, block);
+	if (unblock)
+		host_sigmask(SIG_UNBLOCK, unblock);
 }
 
 /* A signal the guest sent itself, not blocked: what its disposition does to the guest. */
@@ -261,11 +254,9 @@ SYSCALL_DEFINE2(rt_sigpending, sigset, set, size, sigsetsize)
 		return -EINVAL;
 	uint64_t pend = p->sigpending;
 	/* Signals from outside wait in the host, which blocks what the guest blocks. */
-	sigset_t hs;
-	if (!sigpending(&hs))
-		for (int sig = 1; sig <= 32; sig++)
-			if ((MIRRORED & BIT(sig)) && sigismember(&hs, sig) == 1)
-				pend |= BIT(sig);
+	uint64_t host = 0;
+	if (!syscall(SYS_rt_sigpending, &host, GUEST_SIGSETSIZE))
+		pend |= host & MIRRORED;
 	pend &= p->sigmask;
 	return copy_to_guest(p, set, &pend, sigsetsize);
 }
@@ -324,14 +315,12 @@ static long kill_group(struct sc_thread *t, pid_t pid, int sig)
 {
 	if (sig == 0 || sig == SIGKILL || sig == SIGSTOP)
 		return kill(pid, sig) ? -errno : 0;
-	sigset_t one, old;
-	sigemptyset(&one);
-	sigaddset(&one, sig);
-	sigprocmask(SIG_BLOCK, &one, &old);
+	uint64_t one = BIT(sig), old = host_sigmask(SIG_BLOCK, one);
 	long r = kill(pid, sig) ? -errno : 0;
 	const struct timespec zero = { 0, 0 };
-	bool to_us = r == 0 && sigtimedwait(&one, NULL, &zero) == sig;
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	bool to_us = r == 0 &&
+		     syscall(SYS_rt_sigtimedwait, &one, NULL, &zero, GUEST_SIGSETSIZE) == sig;
+	host_sigmask(SIG_SETMASK, old);
 	if (to_us)
 		raise_self(t, sig);
 	return r;
