@@ -47,7 +47,7 @@ SYSCALL_DEFINE2(lstat, path, path, stat, statbuf)
 SYSCALL_DEFINE2(fstat, fd, fd, stat, statbuf)
 {
 	struct stat st;
-	if (fstat(fd, &st))
+	if (syscall(SYS_fstat, fd, &st))
 		return -errno;
 	return t->proc->arch->stat_to_guest(t->proc, statbuf, &st);
 }

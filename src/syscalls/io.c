@@ -297,3 +297,46 @@ SYSCALL_DEFINE2(flock, fd, fd, int, operation)
 	(void)t;
 	return host_ret(flock(fd, operation));
 }
+
+/* Other descriptor kinds whose flags are O_CLOEXEC / O_NONBLOCK (EFD_*, IN_*: the same on
+ * every guest) and whose records (eventfd's u64, struct inotify_event) are arch-independent. */
+
+SYSCALL_DEFINE2(eventfd2, uint, count, int, flags)
+{
+	(void)t;
+	return host_ret(syscall(SYS_eventfd2, count, flags));
+}
+
+SYSCALL_DEFINE1(eventfd, uint, count)
+{
+	(void)t;
+	return host_ret(syscall(SYS_eventfd2, count, 0));
+}
+
+SYSCALL_DEFINE1(inotify_init1, int, flags)
+{
+	(void)t;
+	return host_ret(syscall(SYS_inotify_init1, flags));
+}
+
+SYSCALL_DEFINE0(inotify_init)
+{
+	(void)t;
+	return host_ret(syscall(SYS_inotify_init1, 0));
+}
+
+SYSCALL_DEFINE3(inotify_add_watch, fd, fd, path, path, uint, mask)
+{
+	char buf[GUEST_PATH_MAX];
+	const char *p;
+	long e = fs_get_path(t->proc, buf, path, &p);
+	if (e < 0)
+		return e;
+	return host_ret(syscall(SYS_inotify_add_watch, fd, p, mask));
+}
+
+SYSCALL_DEFINE2(inotify_rm_watch, fd, fd, int, wd)
+{
+	(void)t;
+	return host_ret(syscall(SYS_inotify_rm_watch, fd, wd));
+}
