@@ -457,11 +457,11 @@ int main(void)
 	}
 	test_eventfd();
 	test_timerfd();
-	test_signalfd();
 	test_memfd();
 	test_inotify();
 	test_unix();
 	test_inet();
+	test_signalfd(); /* last: without signal masking, its signal is fatal */
 	CHECK_SYS(rmdir(dir), "remove the work directory");
 	return check_done();
 }
