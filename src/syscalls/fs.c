@@ -63,6 +63,9 @@ static long do_open(struct sc_thread *t, int dirfd, gaddr_t path, int guest_flag
 {
 	GET_PATH(p, path);
 	int flags = guest_oflags_to_host(t->proc->arch, guest_flags);
+	int fd = fs_open_proc(t->proc, p, flags);
+	if (fd != FS_PROC_HOST)
+		return fd;
 	if (!(flags & O_NOFOLLOW))
 		p = fs_follow_exe(t->proc, p);
 	return host_ret(syscall(SYS_openat, dirfd, p, flags, mode));
@@ -111,6 +114,12 @@ SYSCALL_DEFINE4(openat2, dirfd, dirfd, path, path, ptr, how, size, size)
 	struct guest_open_how h = g;
 	h.flags = (g.flags & ~0xffffffffull) |
 		  (uint32_t)guest_oflags_to_host(t->proc->arch, (int)(uint32_t)g.flags);
+	/* With resolve restrictions (RESOLVE_NO_MAGICLINKS...) the host decides alone. */
+	if (!h.resolve && !(h.flags >> 32)) {
+		int fd = fs_open_proc(t->proc, p, (int)h.flags);
+		if (fd != FS_PROC_HOST)
+			return fd;
+	}
 	if (!(h.flags & O_NOFOLLOW))
 		p = fs_follow_exe(t->proc, p);
 	return host_ret(syscall(SYS_openat2, dirfd, p, &h, sizeof h));

@@ -31,6 +31,11 @@ const char *fs_follow_exe(struct sc_process *p, const char *path);
 /* True when path names this process's /proc exe link. */
 bool fs_is_proc_exe(const char *path);
 
+/* Opens the guest's own version of a /proc/self file (maps, auxv) with host open flags: an fd,
+ * -errno, or FS_PROC_HOST when the host's file is the right one. */
+#define FS_PROC_HOST 1
+int fs_open_proc(struct sc_process *p, const char *path, int host_flags);
+
 /* A host pointer for a guest I/O buffer, NULL when the range is outside the guest. A zero-length
  * buffer is valid anywhere, as for the kernel's access_ok. */
 static inline void *io_buf(struct sc_process *p, gaddr_t addr, size_t n)
