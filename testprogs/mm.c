@@ -13,6 +13,7 @@
 
 static long pg;
 static int tfd = -1;	/* scratch file for EFAULT probes and file mappings */
+static int tfd_ro = -1;	/* the same file, O_RDONLY */
 static char tpath[] = "/tmp/syscorn-mm-XXXXXX";
 
 static int all_zero(const void *p, size_t n)
@@ -204,12 +205,11 @@ static void test_file_maps(void)
 	CHECK_EQ(pread(tfd, buf, 7, 10), 7, "pread after munmap");
 	CHECK_MEM(buf, "shared!", 7, "shared write persists after munmap");
 
-	rofd = open(tpath, O_RDONLY);
+	rofd = tfd_ro;
 	CHECK_ERR(syscall(SYS_mmap, 0, pg, PROT_READ | PROT_WRITE, MAP_SHARED, rofd, 0), EACCES, "mmap MAP_SHARED PROT_WRITE on O_RDONLY fd");
 	p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE, rofd, 0);
 	CHECK(p != MAP_FAILED, "mmap MAP_PRIVATE PROT_WRITE on O_RDONLY fd is fine");
 	munmap(p, pg);
-	close(rofd);
 	rofd = open("/tmp", O_RDONLY | O_DIRECTORY);
 	CHECK_ERR(syscall(SYS_mmap, 0, pg, PROT_READ, MAP_PRIVATE, rofd, 0), ENODEV, "mmap a directory");
 	close(rofd);
@@ -328,7 +328,9 @@ int main(void)
 	pg = sysconf(_SC_PAGESIZE);
 	CHECK_EQ(pg, 4096, "page size is 4096");
 	tfd = mkstemp(tpath);
-	if (tfd < 0 || write(tfd, "x", 1) != 1) {
+	tfd_ro = open(tpath, O_RDONLY);
+	unlink(tpath); /* nothing left behind, even after a crash */
+	if (tfd < 0 || tfd_ro < 0 || write(tfd, "x", 1) != 1) {
 		printf("FAIL setup: cannot make the scratch file (%s)\n", errno_name(errno));
 		return 1;
 	}
@@ -340,6 +342,6 @@ int main(void)
 	test_madvise();
 	test_large();
 	close(tfd);
-	unlink(tpath);
+	close(tfd_ro);
 	return check_done();
 }
