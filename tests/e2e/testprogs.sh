@@ -251,6 +251,17 @@ compare_runs() { # REFDIR EMUDIR EXPECT SAVEDIR
 	return 1
 }
 
+# ---------------------------------------------------------------- pending work
+# Programs that exercise features of later issues. They still run; a failure is reported as
+# SKIP naming the issue (so it is visible, and never counted as passing), a pass as PASS.
+# Remove a line when its issue lands.
+PENDING='
+signals	issue 3 (signal delivery)
+'
+pending_reason() { # PROG -> reason, or nothing
+	awk -F'\t' -v p="$1" '$1 == p { print $2 }' <<<"$PENDING"
+}
+
 # ---------------------------------------------------------------- main loop
 shopt -s nullglob
 declare -A progs=()
@@ -309,6 +320,9 @@ for prog in "${prog_list[@]}"; do
 			if why=$(compare_runs "$OUT/reference" "$OUT/syscorn" "$expect" "$RESULTS/$id"); then
 				echo "PASS $id"
 				n_pass=$((n_pass + 1))
+			elif pending=$(pending_reason "$prog") && [ -n "$pending" ]; then
+				echo "SKIP $id: pending $pending: $why"
+				n_skip=$((n_skip + 1))
 			else
 				echo "FAIL $id: $why (see $RESULTS/$id)"
 				n_fail=$((n_fail + 1))
