@@ -42,14 +42,36 @@ long iov_from_guest(struct sc_process *p, struct iovec *iov, gaddr_t addr, uint6
 	return 0;
 }
 
-/* Read and write. A buffer outside the guest is EFAULT, but the kernel checks the fd and its
- * open mode first: a zero-length host call reports those errors in the same order. */
+/* Read and write. A buffer outside the guest is EFAULT, but the kernel first checks the fd,
+ * its open mode and, for an explicit offset, the offset and that the file can seek: those
+ * errors win. They are probed without side effects (a zero-length write would still send an
+ * empty datagram on a socket). pos < 0 means the call has no offset. */
+static long fd_precheck(int fd, bool write, int64_t pos)
+{
+	int fl = (int)syscall(SYS_fcntl, fd, F_GETFL);
+	if (fl < 0)
+		return -errno;
+	if (fl & O_PATH)
+		return -EBADF;
+	if (pos >= 0 && lseek(fd, 0, SEEK_CUR) < 0 && errno == ESPIPE)
+		return -ESPIPE;
+	int acc = fl & O_ACCMODE;
+	if (write ? acc == O_RDONLY : acc == O_WRONLY)
+		return -EBADF;
+	return 0;
+}
+
+static long bad_buffer(int fd, bool write, int64_t pos, long err)
+{
+	long e = fd_precheck(fd, write, pos);
+	return e ? e : err;
+}
 
 SYSCALL_DEFINE3(read, fd, fd, obuf, buf, size, count)
 {
 	void *h = io_buf(t->proc, buf, count);
 	if (!h)
-		return read(fd, NULL, 0) < 0 ? -errno : -EFAULT;
+		return bad_buffer(fd, false, -1, -EFAULT);
 	return host_ret(read(fd, h, count));
 }
 
@@ -57,7 +79,7 @@ SYSCALL_DEFINE3(write, fd, fd, ibuf, buf, size, count)
 {
 	void *h = io_buf(t->proc, buf, count);
 	if (!h)
-		return write(fd, NULL, 0) < 0 ? -errno : -EFAULT;
+		return bad_buffer(fd, true, -1, -EFAULT);
 	return host_ret(write(fd, h, count));
 }
 
@@ -65,7 +87,7 @@ SYSCALL_DEFINE4(pread64, fd, fd, obuf, buf, size, count, off, pos)
 {
 	void *h = io_buf(t->proc, buf, count);
 	if (!h)
-		return pread(fd, NULL, 0, pos) < 0 ? -errno : -EFAULT;
+		return pos < 0 ? -EINVAL : bad_buffer(fd, false, pos, -EFAULT);
 	return host_ret(pread(fd, h, count, pos));
 }
 
@@ -73,54 +95,60 @@ SYSCALL_DEFINE4(pwrite64, fd, fd, ibuf, buf, size, count, off, pos)
 {
 	void *h = io_buf(t->proc, buf, count);
 	if (!h)
-		return pwrite(fd, NULL, 0, pos) < 0 ? -errno : -EFAULT;
+		return pos < 0 ? -EINVAL : bad_buffer(fd, true, pos, -EFAULT);
 	return host_ret(pwrite(fd, h, count, pos));
 }
 
 /* The vector calls. On 64-bit guests pos_l holds the whole offset and pos_h is ignored;
  * -1 in the *v2 calls means the current position. */
-static long do_rwv(struct sc_thread *t, long nr, int fd, gaddr_t vec, uint64_t vlen, int64_t pos,
-		   int flags)
+static long do_rwv(struct sc_thread *t, long nr, bool write, int fd, gaddr_t vec, uint64_t vlen,
+		   int64_t pos, int flags)
 {
 	struct iovec iov[GUEST_IOV_MAX];
 	long e = iov_from_guest(t->proc, iov, vec, vlen);
 	if (e < 0)
-		return syscall(nr, fd, NULL, 0, pos, 0, flags) < 0 ? -errno : e;
+		return pos < -1 ? -EINVAL : bad_buffer(fd, write, pos, e);
 	return host_ret(syscall(nr, fd, iov, vlen, pos, 0, flags));
 }
 
 SYSCALL_DEFINE3(readv, fd, fd, iov, vec, ulong, vlen)
 {
-	return do_rwv(t, SYS_preadv2, fd, vec, vlen, -1, 0);
+	return do_rwv(t, SYS_preadv2, false, fd, vec, vlen, -1, 0);
 }
 
 SYSCALL_DEFINE3(writev, fd, fd, iov, vec, ulong, vlen)
 {
-	return do_rwv(t, SYS_pwritev2, fd, vec, vlen, -1, 0);
+	return do_rwv(t, SYS_pwritev2, true, fd, vec, vlen, -1, 0);
 }
 
 SYSCALL_DEFINE5(preadv, fd, fd, iov, vec, ulong, vlen, off, pos_l, ulong, pos_h)
 {
 	(void)pos_h;
-	return do_rwv(t, SYS_preadv, fd, vec, vlen, pos_l, 0);
+	/* Unlike in the *v2 calls, -1 is no "current position" here. */
+	if (pos_l < 0)
+		return -EINVAL;
+	return do_rwv(t, SYS_preadv, false, fd, vec, vlen, pos_l, 0);
 }
 
 SYSCALL_DEFINE5(pwritev, fd, fd, iov, vec, ulong, vlen, off, pos_l, ulong, pos_h)
 {
 	(void)pos_h;
-	return do_rwv(t, SYS_pwritev, fd, vec, vlen, pos_l, 0);
+	/* Unlike in the *v2 calls, -1 is no "current position" here. */
+	if (pos_l < 0)
+		return -EINVAL;
+	return do_rwv(t, SYS_pwritev, true, fd, vec, vlen, pos_l, 0);
 }
 
 SYSCALL_DEFINE6(preadv2, fd, fd, iov, vec, ulong, vlen, off, pos_l, ulong, pos_h, int, flags)
 {
 	(void)pos_h;
-	return do_rwv(t, SYS_preadv2, fd, vec, vlen, pos_l, flags);
+	return do_rwv(t, SYS_preadv2, false, fd, vec, vlen, pos_l, flags);
 }
 
 SYSCALL_DEFINE6(pwritev2, fd, fd, iov, vec, ulong, vlen, off, pos_l, ulong, pos_h, int, flags)
 {
 	(void)pos_h;
-	return do_rwv(t, SYS_pwritev2, fd, vec, vlen, pos_l, flags);
+	return do_rwv(t, SYS_pwritev2, true, fd, vec, vlen, pos_l, flags);
 }
 
 SYSCALL_DEFINE3(lseek, fd, fd, off, offset, whence, whence)
