@@ -1,13 +1,15 @@
 /* Signal state. Dispositions, the mask and the alternate stack are recorded; handlers are not
  * run yet (delivery comes with the signals issue).
  *
- * For the asynchronous standard signals the host process is kept in step with the guest: a
- * guest SIG_IGN or SIG_DFL becomes the host disposition and the guest's blocked set is the
- * host's. Then what the host kernel does with a signal from outside (a SIGPIPE from a write, a
- * SIGINT from the terminal, a SIGALRM from alarm) is what it would do to the guest, and an
- * execve keeps the ignored and blocked signals as it does natively. A signal the guest sends
- * itself is decided here instead, so that a fatal one ends the guest through the library
- * rather than killing a program that embeds syscorn. */
+ * For the asynchronous signals the host process is kept in step with the guest: a guest SIG_IGN
+ * or SIG_DFL becomes the host disposition, the guest's blocked set is the host's, and a signal
+ * pending for the guest while blocked is pending in the host. Then what the host kernel does
+ * with a signal from outside (a SIGPIPE from a write, a SIGINT from the terminal, a SIGALRM
+ * from alarm) is what it would do to the guest, a signalfd or sigtimedwait passed through to
+ * the host sees the guest's pending signals with their siginfo, and an execve keeps ignored,
+ * blocked and pending signals as it does natively. A signal the guest lets through to itself
+ * is decided here instead, so that a fatal one ends the guest through the library rather than
+ * killing a program that embeds syscorn. */
 #include <elf.h>
 #include <errno.h>
 #include <signal.h>
@@ -53,22 +55,36 @@ struct guest_stack {
 };
 _Static_assert(sizeof(struct guest_stack) == 24, "stack_t is 24 bytes on 64-bit guests");
 
-/* Signals the host mirrors. Not the synchronous ones (a host SIGSEGV is a bug in syscorn, never
- * the guest's business; the guest's own faults are emulated), not the real-time ones (the host
- * libc reserves some and the guest cannot be sent others by anyone who knows the host). */
-#define MIRRORED                                                                              \
-	((BIT(32) - 1) & ~(UNBLOCKABLE | BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | \
-			   BIT(SIGTRAP) | BIT(SIGSYS)))
+/* Signals the host mirrors: all but the synchronous ones (a host SIGSEGV is a bug in syscorn,
+ * never the guest's business; the guest's own faults are emulated) and the two that cannot be
+ * blocked. This includes 32 and 33, which the host libc keeps for thread cancellation and
+ * set*id broadcasts: syscorn uses neither (credentials go through the raw calls). */
+#define SYNCHRONOUS (BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | BIT(SIGTRAP) | BIT(SIGSYS))
+#define MIRRORED (~0ull & ~(UNBLOCKABLE | SYNCHRONOUS))
 
 /* The host's signal state through the raw calls, with the kernel's 64-bit sets: the libc
- * wrappers refuse the signals the host libc keeps for itself (32, 33), which the guest's
- * libc uses for its own purposes and may well send. The x86-64 and arm64 hosts share the
- * kernel's sigset and struct sigaction layouts with the guests. */
+ * wrappers refuse signals 32 and 33. The x86-64 and arm64 hosts share the kernel's sigset and
+ * struct sigaction layouts with the guests. */
 static uint64_t host_sigmask(int how, uint64_t set)
 {
 	uint64_t old = 0;
 	syscall(SYS_rt_sigprocmask, how, &set, &old, GUEST_SIGSETSIZE);
 	return old;
+}
+
+static uint64_t host_sigpending(void)
+{
+	uint64_t set = 0;
+	syscall(SYS_rt_sigpending, &set, GUEST_SIGSETSIZE);
+	return set;
+}
+
+/* One pending signal of set (which the host blocks), taken out of the host's queue; 0 if none. */
+static int host_take(uint64_t set)
+{
+	const struct timespec zero = { 0, 0 };
+	long sig = syscall(SYS_rt_sigtimedwait, &set, NULL, &zero, GUEST_SIGSETSIZE);
+	return sig > 0 ? (int)sig : 0;
 }
 
 enum default_action { ACT_TERM, ACT_IGNORE, ACT_STOP };
@@ -87,7 +103,7 @@ static enum default_action default_action(int sig)
 	case SIGTTOU:
 		return ACT_STOP;
 	default:
-		/* Core-dumping signals end the process too; the core is the emulator's, so none. */
+		/* Core-dumping signals end the process too; the core would be the emulator's. */
 		return ACT_TERM;
 	}
 }
@@ -117,24 +133,15 @@ static void mirror_disposition(int sig, uint64_t handler)
 {
 	if (!(MIRRORED & BIT(sig)))
 		return;
-	/* A guest handler leaves the host at SIG_DFL until delivery exists: the signal still
-	 * ends the guest, as it would if the guest had no handler. */
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = handler == GUEST_SIG_IGN ? SIG_IGN : SIG_DFL;
-	sigaction(sig, &sa, NULL);
+	/* A guest handler leaves the host at SIG_DFL until delivery exists: a signal from
+	 * outside still ends the guest, as it would if the guest had no handler. */
+	struct guest_sigaction h = { handler == GUEST_SIG_IGN ? (uint64_t)(uintptr_t)SIG_IGN
+							    : (uint64_t)(uintptr_t)SIG_DFL,
+				     0, 0, 0 };
+	syscall(SYS_rt_sigaction, sig, &h, NULL, GUEST_SIGSETSIZE);
 }
 
-static void mirror_mask(uint64_t old, uint64_t new)
-{
-	uint64_t block = new & ~old & MIRRORED, unblock = old & ~new & MIRRORED;
-	if (block)
-		host_sigmask(SIG_BLOCK, block);
-	if (unblock)
-		host_sigmask(SIG_UNBLOCK, unblock);
-}
-
-/* A signal the guest sent itself, not blocked: what its disposition does to the guest. */
+/* A signal the guest may receive now (not blocked): what its disposition does to the guest. */
 static void act_on_self(struct sc_thread *t, int sig)
 {
 	struct sc_process *p = t->proc;
@@ -153,7 +160,9 @@ static void act_on_self(struct sc_thread *t, int sig)
 	case ACT_IGNORE:
 		return;
 	case ACT_STOP:
-		/* Stopping is the host's job: the parent's wait must see the process stop. */
+		/* Stopping is the host's job: the parent's wait must see the process stop. The host
+		 * disposition is SIG_DFL too; if the host still blocks the signal (it is being
+		 * unblocked), it stops the process as soon as it is. */
 		kill(getpid(), sig);
 		return;
 	case ACT_TERM:
@@ -162,7 +171,11 @@ static void act_on_self(struct sc_thread *t, int sig)
 	}
 }
 
-static void raise_self(struct sc_thread *t, int sig)
+/* How the guest sent a signal to itself: a blocked one is re-sent the same way through the
+ * host, so that it waits there with the siginfo (si_code, si_pid) the guest's call gives it. */
+enum send_how { BY_KILL, BY_TGKILL, BY_TKILL };
+
+static void raise_self(struct sc_thread *t, int sig, enum send_how how)
 {
 	struct sc_process *p = sigstate(t);
 	if (sig == 0)
@@ -170,25 +183,18 @@ static void raise_self(struct sc_thread *t, int sig)
 	/* A blocked signal waits even when ignored: the disposition may change before it is
 	 * unblocked (the kernel's rule too). */
 	if (p->sigmask & BIT(sig)) {
-		p->sigpending |= BIT(sig);
+		if (!(MIRRORED & BIT(sig))) {
+			p->sigpending |= BIT(sig);
+			return;
+		}
+		switch (how) {
+		case BY_KILL: kill(getpid(), sig); break;
+		case BY_TGKILL: syscall(SYS_tgkill, getpid(), gettid(), sig); break;
+		case BY_TKILL: syscall(SYS_tkill, gettid(), sig); break;
+		}
 		return;
 	}
 	act_on_self(t, sig);
-}
-
-/* Signals pending for the guest that a new mask lets through take effect now, as the kernel
- * delivers them on the way out of sigprocmask. */
-static void deliver_unblocked(struct sc_thread *t)
-{
-	struct sc_process *p = t->proc;
-	uint64_t ready = p->sigpending & ~p->sigmask;
-	for (int sig = 1; ready && sig <= GUEST_NSIG && !p->exit.done; sig++) {
-		if (!(ready & BIT(sig)))
-			continue;
-		ready &= ~BIT(sig);
-		p->sigpending &= ~BIT(sig);
-		act_on_self(t, sig);
-	}
 }
 
 SYSCALL_DEFINE4(rt_sigaction, signo, sig, sigaction, act, sigaction, oact, size, sigsetsize)
@@ -209,8 +215,9 @@ SYSCALL_DEFINE4(rt_sigaction, signo, sig, sigaction, act, sigaction, oact, size,
 		k->flags = n.flags & GUEST_SA_KNOWN;
 		k->restorer = n.restorer;
 		k->mask = n.mask & ~UNBLOCKABLE;
+		/* Setting a disposition that ignores the signal discards it if pending (POSIX); the
+		 * host does so for its own pending copy when told to ignore it. */
 		mirror_disposition(sig, n.handler);
-		/* Setting a disposition that ignores the signal discards it if pending (POSIX). */
 		if (n.handler == GUEST_SIG_IGN ||
 		    (n.handler == GUEST_SIG_DFL && default_action(sig) == ACT_IGNORE))
 			p->sigpending &= ~BIT(sig);
@@ -218,6 +225,22 @@ SYSCALL_DEFINE4(rt_sigaction, signo, sig, sigaction, act, sigaction, oact, size,
 	if (oact && put_guest(p, oact, o))
 		return -EFAULT;
 	return 0;
+}
+
+/* Pending signals that a new mask lets through take effect before sigprocmask returns, as the
+ * kernel delivers them on its way out: lowest number first, every queued instance. The host's
+ * are taken out of its queue while it still blocks them, so that they too are decided as guest
+ * signals rather than by the host's default action. */
+static void deliver_unblocked(struct sc_thread *t, uint64_t unblocked)
+{
+	struct sc_process *p = t->proc;
+	uint64_t own = p->sigpending & unblocked;
+	p->sigpending &= ~unblocked;
+	for (; own && !p->exit.done; own &= own - 1)
+		act_on_self(t, __builtin_ctzll(own) + 1);
+	int sig;
+	while (!p->exit.done && (unblocked & MIRRORED) && (sig = host_take(unblocked & MIRRORED)))
+		act_on_self(t, sig);
 }
 
 SYSCALL_DEFINE4(rt_sigprocmask, int, how, sigset, set, sigset, oset, size, sigsetsize)
@@ -236,13 +259,18 @@ SYSCALL_DEFINE4(rt_sigprocmask, int, how, sigset, set, sigset, oset, size, sigse
 		case SIG_SETMASK: n = s; break;
 		default: return -EINVAL;
 		}
-		p->sigmask = n & ~UNBLOCKABLE;
-		mirror_mask(old, p->sigmask);
+		n &= ~UNBLOCKABLE;
+		p->sigmask = n;
+		if (n & ~old & MIRRORED)
+			host_sigmask(SIG_BLOCK, n & ~old & MIRRORED);
+		if (old & ~n) {
+			deliver_unblocked(t, old & ~n);
+			if (old & ~n & MIRRORED)
+				host_sigmask(SIG_UNBLOCK, old & ~n & MIRRORED);
+		}
 	}
 	if (oset && put_guest(p, oset, old))
 		return -EFAULT;
-	if (set)
-		deliver_unblocked(t);
 	return 0;
 }
 
@@ -252,12 +280,7 @@ SYSCALL_DEFINE2(rt_sigpending, sigset, set, size, sigsetsize)
 	/* The kernel accepts a shorter set and copies that many bytes. */
 	if (sigsetsize > GUEST_SIGSETSIZE)
 		return -EINVAL;
-	uint64_t pend = p->sigpending;
-	/* Signals from outside wait in the host, which blocks what the guest blocks. */
-	uint64_t host = 0;
-	if (!syscall(SYS_rt_sigpending, &host, GUEST_SIGSETSIZE))
-		pend |= host & MIRRORED;
-	pend &= p->sigmask;
+	uint64_t pend = (p->sigpending | (host_sigpending() & MIRRORED)) & p->sigmask;
 	return copy_to_guest(p, set, &pend, sigsetsize);
 }
 
@@ -308,21 +331,22 @@ SYSCALL_DEFINE2(sigaltstack, ptr, uss, ptr, uoss)
 	return 0;
 }
 
-/* kill() to a process group or to -1 may reach syscorn too. The host is made to hold our copy
- * back and hand it over, so that it is decided as a guest signal; whether we were a target is
- * then the kernel's answer rather than a guess about group membership. */
+/* kill() to a process group or to -1 may reach syscorn too. Unless the guest blocks the signal
+ * (then the host keeps it pending like any other), the host is made to hold our copy back and
+ * hand it over, so that it is decided as a guest signal; whether we were a target is then the
+ * kernel's answer rather than a guess about group membership. */
 static long kill_group(struct sc_thread *t, pid_t pid, int sig)
 {
-	if (sig == 0 || sig == SIGKILL || sig == SIGSTOP)
+	struct sc_process *p = sigstate(t);
+	uint64_t one = BIT(sig);
+	if (sig == 0 || sig == SIGKILL || sig == SIGSTOP || (p->sigmask & one & MIRRORED))
 		return kill(pid, sig) ? -errno : 0;
-	uint64_t one = BIT(sig), old = host_sigmask(SIG_BLOCK, one);
+	uint64_t old = host_sigmask(SIG_BLOCK, one);
 	long r = kill(pid, sig) ? -errno : 0;
-	const struct timespec zero = { 0, 0 };
-	bool to_us = r == 0 &&
-		     syscall(SYS_rt_sigtimedwait, &one, NULL, &zero, GUEST_SIGSETSIZE) == sig;
+	bool to_us = r == 0 && host_take(one) == sig;
 	host_sigmask(SIG_SETMASK, old);
 	if (to_us)
-		raise_self(t, sig);
+		raise_self(t, sig, BY_KILL);
 	return r;
 }
 
@@ -336,7 +360,7 @@ SYSCALL_DEFINE2(kill, pid, pid, signo, sig)
 	if (!valid_signal(sig))
 		return -EINVAL;
 	if (pid == getpid()) {
-		raise_self(t, sig);
+		raise_self(t, sig, BY_KILL);
 		return 0;
 	}
 	if (pid <= 0)
@@ -350,7 +374,7 @@ SYSCALL_DEFINE3(tgkill, pid, tgid, pid, tid, signo, sig)
 		return -EINVAL;
 	/* One thread per process for now: the thread is the process. */
 	if (tgid == getpid() && tid == gettid()) {
-		raise_self(t, sig);
+		raise_self(t, sig, BY_TGKILL);
 		return 0;
 	}
 	return syscall(SYS_tgkill, tgid, tid, sig) ? -errno : 0;
@@ -361,7 +385,7 @@ SYSCALL_DEFINE2(tkill, pid, tid, signo, sig)
 	if (tid <= 0 || !valid_signal(sig))
 		return -EINVAL;
 	if (tid == gettid()) {
-		raise_self(t, sig);
+		raise_self(t, sig, BY_TKILL);
 		return 0;
 	}
 	return syscall(SYS_tkill, tid, sig) ? -errno : 0;
