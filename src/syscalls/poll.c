@@ -109,8 +109,11 @@ static long do_select(struct sc_thread *t, int n, gaddr_t sets[3], struct timesp
 {
 	if (n < 0)
 		return -EINVAL;
-	/* The kernel clamps n to its descriptor table's size; the open-file limit bounds that. */
+	/* The kernel clamps n to its descriptor table's size, which neither the open-file limit
+	 * nor fs.nr_open's default (1 << 20) exceeds in practice. */
 	rlim_t lim = nofile_limit();
+	if (lim > (1u << 20))
+		lim = 1u << 20;
 	if ((rlim_t)n > lim)
 		n = (int)lim;
 	size_t bytes = ((size_t)n + 63) / 64 * 8;
