@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -105,6 +106,9 @@ int main(int argc, char **argv)
 	char **gargv = &argv[optind];
 	if (argv0)
 		gargv[0] = (char *)argv0;
+	/* Name the process after the guest, as exec would (ps, /proc/self/comm, PR_GET_NAME). */
+	const char *base = strrchr(argv[optind], '/');
+	prctl(PR_SET_NAME, base ? base + 1 : argv[optind], 0, 0, 0);
 	syscorn *sc = syscorn_load(argv[optind], gargv, env, flags, log_stderr, NULL);
 	if (!sc)
 		return 126;

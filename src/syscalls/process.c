@@ -387,3 +387,13 @@ SYSCALL_DEFINE3(setpriority, int, which, int, who, int, niceval)
 	(void)t;
 	return syscall(SYS_setpriority, which, who, niceval) ? -errno : 0;
 }
+
+/* Restartable sequences need the kernel to abort a guest critical section on preemption and
+ * migration, which an emulator that runs one guest thread at a time on one engine does not
+ * observe. glibc registers rseq at start-up and carries on without it on ENOSYS, so this is a
+ * decision, not a gap: no "unsupported syscall" warning. */
+SYSCALL_DEFINE4(rseq, ptr, rseq, uint, len, int, flags, uint, sig)
+{
+	(void)t, (void)rseq, (void)len, (void)flags, (void)sig;
+	return -ENOSYS;
+}
