@@ -69,7 +69,7 @@ struct sc_process {
 	/* TLB warm-up: QEMU's TLB grows only when flushed (cpu.c). */
 	uc_hook tlb_hook;
 	uint64_t tlb_blocks, tlb_next;
-	int tlb_flushes;
+	int tlb_flushes, tlb_max;
 	/* Last invalid access seen by the memory hook, for the fault report. */
 	uint64_t fault_addr, fault_pc;
 	int fault_type;

@@ -123,9 +123,10 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int
 	return false;
 }
 
-/* QEMU's softmmu TLB starts at 256 entries and only grows when flushed while well used; Unicorn
- * never flushes during a run, so memory-heavy guests thrash it. Flush a few times at doubling
- * intervals early in the run, then remove the hook (it costs a few ns per block while present). */
+/* QEMU's softmmu TLB starts small and grows (doubling) only when it is flushed while more than
+ * 70% used; Unicorn never flushes during a run, so a guest with a large working set keeps
+ * missing in it. Flush at doubling intervals (counted in blocks, so runs are reproducible) while
+ * the run is young, then remove the hook, which costs a few ns per block while installed. */
 static void hook_tlb_warmup(uc_engine *uc, uint64_t addr, uint32_t size, void *data)
 {
 	(void)addr, (void)size;
@@ -134,7 +135,7 @@ static void hook_tlb_warmup(uc_engine *uc, uint64_t addr, uint32_t size, void *d
 		return;
 	uc_ctl_flush_tlb(uc);
 	p->tlb_next *= 2;
-	if (++p->tlb_flushes >= 10)
+	if (++p->tlb_flushes >= p->tlb_max)
 		uc_hook_del(uc, p->tlb_hook);
 }
 
@@ -183,7 +184,11 @@ syscorn *syscorn_load(const char *path, char *const argv[], char *const envp[], 
 	}
 	uc_hook h;
 	uc_hook_add(p->uc, &h, UC_HOOK_MEM_INVALID, UC_CB(hook_mem_invalid), &p->thread, 1, 0);
-	p->tlb_next = 1u << 14;
+	/* 12 flushes from 16 Ki blocks to 32 Mi blocks: measured on a 50 M sieve, this took
+	 * arm64 from 4.3 s to 0.8 s (qemu-user 0.54 s); fewer or earlier flushes left the TLB
+	 * small, longer ones cost the hook's per-block price on compute-bound guests. */
+	p->tlb_next = 1ull << 14;
+	p->tlb_max = 12;
 	uc_hook_add(p->uc, &p->tlb_hook, UC_HOOK_BLOCK, UC_CB(hook_tlb_warmup), &p->thread, 1, 0);
 	gaddr_t entry, sp;
 	r = elf_load(p, e, argv, envp, path, &entry, &sp, err, sizeof err);
