@@ -2,6 +2,7 @@
 #include <capstone/capstone.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,9 +223,43 @@ static int fault_signal(uc_err ue, const char **what)
 	}
 }
 
+/* A guest access that Unicorn lets through to host memory can still fault on the host: a file
+ * mapping read past the end of its file gives SIGBUS, as it would natively. Such a fault is the
+ * guest's, not ours: while the guest runs, a host SIGBUS/SIGSEGV inside the guest's address
+ * space jumps back to the run loop, which ends the guest with that signal. Anything else is a
+ * fault of syscorn itself and is left to crash as usual. */
+static __thread struct sc_process *running;
+static __thread sigjmp_buf host_fault_jmp;
+
+static void host_fault(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	struct sc_process *p = running;
+	uint8_t *a = si->si_addr;
+	if (p && a >= p->mem.base && a < p->mem.base + p->mem.size) {
+		p->fault_addr = (uint64_t)(a - p->mem.base);
+		siglongjmp(host_fault_jmp, sig);
+	}
+	signal(sig, SIG_DFL); /* returning re-executes the access, which now kills us */
+}
+
 int syscorn_run(syscorn *p, syscorn_result *res)
 {
 	struct sc_thread *t = &p->thread;
+	struct sigaction sa = { .sa_sigaction = host_fault, .sa_flags = SA_SIGINFO | SA_NODEFER };
+	struct sigaction old_bus, old_segv;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old_bus);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	running = p;
+	int hsig = sigsetjmp(host_fault_jmp, 1);
+	if (hsig) {
+		uint64_t pc = 0;
+		uc_reg_read(p->uc, p->arch->pc_reg, &pc);
+		report_fault(t, hsig, p->fault_addr, pc,
+			     hsig == SIGBUS ? "access beyond the end of a mapped file" : "host fault");
+		sc_guest_exit(t, 0, hsig);
+	}
 	while (!p->exit.done) {
 		uint64_t pc;
 		uc_reg_read(p->uc, p->arch->pc_reg, &pc);
@@ -244,6 +279,9 @@ int syscorn_run(syscorn *p, syscorn_result *res)
 			sc_guest_exit(t, 0, sig);
 		}
 	}
+	running = NULL;
+	sigaction(SIGBUS, &old_bus, NULL);
+	sigaction(SIGSEGV, &old_segv, NULL);
 	if (res) {
 		res->exited = p->exit.signal == 0;
 		res->exit_code = p->exit.status;
