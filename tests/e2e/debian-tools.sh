@@ -12,6 +12,8 @@
 # Output: one line per case and architecture, "PASS id", "FAIL id: reason" or
 # "SKIP id: reason", with id = <case>-<arch>; a summary goes to stderr.
 # Exit status: 0 when the cases ran (failed or not), 2 on a usage or setup error.
+# Cases run as one process each (syscorn need not fork); --self-check verifies that
+# and that the harness catches differences.
 set -uo pipefail
 
 HERE=$(dirname "$(readlink -f "$0")")
@@ -22,12 +24,16 @@ CACHE=${SYSCORN_CACHE:-$HOME/.cache/syscorn}
 usage() {
 	cat <<'EOF'
 usage: tests/e2e/debian-tools.sh [--syscorn PATH] [--arch amd64|arm64|both]
-                                 [--only REGEX] [--timeout SECS] [--keep]
+                                 [--only REGEX] [--timeout SECS] [--keep] [--self-check]
   --syscorn  emulator to test (default: $SYSCORN, else build/syscorn in the repo)
   --arch     guest architecture(s) (default: both)
   --only     run only the ids (<case>-<arch>) matching this extended regex
   --timeout  seconds before a run is killed (default: 60)
   --keep     keep the diff directory even when every case passes
+  --self-check  test the harness and the cases instead of syscorn: every case must
+             pass with a stand-in that runs the reference, and fail with stand-ins
+             that spoil stdout, the exit status or the tree; under strace (amd64)
+             no case may start a child process.
 Binaries come from ${SYSCORN_CACHE:-~/.cache/syscorn}/bin; run tests/fetch-binaries first.
 EOF
 }
@@ -39,6 +45,8 @@ ARCH_OPT=both
 ONLY=""
 TIMEOUT=60
 KEEP=0
+SELF_CHECK=0
+PASSTHROUGH=("$@")
 while [ $# -gt 0 ]; do
 	case $1 in
 	--syscorn) [ $# -ge 2 ] || die "--syscorn needs a value"; SYSCORN_OPT=$2; shift 2 ;;
@@ -50,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--timeout) [ $# -ge 2 ] || die "--timeout needs a value"; TIMEOUT=$2; shift 2 ;;
 	--timeout=*) TIMEOUT=${1#*=}; shift ;;
 	--keep) KEEP=1; shift ;;
+	--self-check) SELF_CHECK=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -60,18 +69,12 @@ both) ARCHES=(amd64 arm64) ;;
 *) die "--arch must be amd64, arm64 or both" ;;
 esac
 [[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a positive integer"
+[[ x =~ $ONLY ]]
+[ $? != 2 ] || die "--only: invalid regular expression '$ONLY'"
 for t in timeout env python3 cmp diff awk cksum find sha256sum; do
 	command -v "$t" >/dev/null || die "'$t' is required"
 done
 [ -f "$CASES" ] || die "missing $CASES"
-
-# Runs happen inside the work directory, so the emulator path must be absolute.
-if [[ $SYSCORN_OPT != */* ]]; then
-	SYSCORN_OPT=$(command -v -- "$SYSCORN_OPT") || die "syscorn command not found"
-fi
-SYSCORN_BIN=$(readlink -f "$SYSCORN_OPT") || true
-[ -n "$SYSCORN_BIN" ] && [ -x "$SYSCORN_BIN" ] && [ -f "$SYSCORN_BIN" ] ||
-	die "emulator '$SYSCORN_OPT' is not an executable file (build it, or pass --syscorn PATH)"
 
 # The amd64 busybox also builds the fixture, so it is needed for either arch.
 [ -x "$CACHE/bin/amd64/busybox" ] || die "missing $CACHE/bin/amd64/busybox: run tests/fetch-binaries first"
@@ -82,6 +85,102 @@ for arch in "${ARCHES[@]}"; do
 	done
 done
 QEMU=$(command -v qemu-aarch64 || true)
+
+# ---------------------------------------------------------------- self-check
+# Stand-ins for syscorn (Python, because a shell wrapper would add PWD and the like
+# to the environment).  MODE: ref runs the reference; stdout, status and tree spoil
+# one result; strace fails (status 99) when the program forks, clones or execs.
+write_standin() { # FILE MODE
+	cat >"$1" <<EOF
+#!$PYTHON
+import os, subprocess, sys
+MODE, QEMU, STRACE = "$2", "$QEMU", "$(command -v strace || true)"
+with open(sys.argv[1], "rb") as f:
+    arm64 = f.read(20)[18:20] == b"\xb7\x00"
+args = ([QEMU] if arm64 else []) + sys.argv[1:]
+if MODE == "ref":
+    os.execv(args[0], args)
+if MODE == "strace":
+    log = "%s.%d.strace" % (sys.argv[0], os.getpid())
+    r = subprocess.run([STRACE, "-f", "-qq", "-e", "trace=process", "-o", log] + args).returncode
+    calls = [l for l in open(log) if "execve(" in l or "fork(" in l or "clone" in l]
+    os.unlink(log)
+    if len(calls) > 1:
+        sys.stderr.write("child processes: " + "".join(calls))
+        r = 99
+    sys.exit(r)
+r = subprocess.run(args).returncode
+if r < 0:
+    r = 128 - r
+if MODE == "stdout":
+    os.write(1, b"!")
+elif MODE == "status":
+    r += 1
+elif MODE == "tree":
+    open("stray-file", "w").close()
+sys.exit(r)
+EOF
+	chmod 755 "$1"
+}
+
+# Runs this script with stand-in MODE and checks that every run got WANT (PASS or
+# FAIL); prints one line for the check.
+self_check_one() { # MODE WANT [ARGS...]
+	local mode=$1 want=$2 out bad n
+	shift 2
+	write_standin "$SC/$mode" "$mode"
+	out=$(TMPDIR=$SC "$BASH" "$0" "$@" --syscorn "$SC/$mode" 2>"$SC/$mode.stderr") || {
+		cat "$SC/$mode.stderr" >&2
+		echo "FAIL self-check-$mode: the run failed"
+		SC_FAILED=1
+		return
+	}
+	n=$(grep -cE '^(PASS|FAIL) ' <<<"$out")
+	bad=$(grep -E '^(PASS|FAIL) ' <<<"$out" | grep -v "^$want " | head -n 5 | cut -c1-200)
+	if [ "$n" = 0 ]; then
+		echo "FAIL self-check-$mode: no case ran"
+		SC_FAILED=1
+	elif [ -n "$bad" ]; then
+		echo "FAIL self-check-$mode: expected every run to $want, but:"
+		printf '    %s\n' "$bad"
+		SC_FAILED=1
+	else
+		echo "PASS self-check-$mode: $n runs, all $want"
+	fi
+}
+
+if [ "$SELF_CHECK" = 1 ]; then
+	PYTHON=$(python3 -c 'import sys; print(sys.executable)') || die "python3 does not run"
+	SC=$(mktemp -d "${TMPDIR:-/tmp}/syscorn-e2e-selfcheck.XXXXXX") || die "mktemp failed"
+	trap 'rm -rf "$SC"' EXIT
+	SC_FAILED=0
+	args=()
+	for a in "${PASSTHROUGH[@]}"; do [ "$a" = --self-check ] || args+=("$a"); done
+	self_check_one ref PASS "${args[@]}"
+	self_check_one stdout FAIL "${args[@]}"
+	self_check_one status FAIL "${args[@]}"
+	self_check_one tree FAIL "${args[@]}"
+	# Debian builds busybox and bash with the same options for both architectures,
+	# so tracing the amd64 runs is enough.
+	if command -v strace >/dev/null; then
+		self_check_one strace PASS "${args[@]}" --arch amd64
+	else
+		echo "SKIP self-check-strace: strace not found"
+	fi
+	if [ "$SC_FAILED" = 1 ]; then
+		trap - EXIT
+		printf 'debian-tools: self-check files and diffs kept in %s\n' "$SC" >&2
+	fi
+	exit 0
+fi
+
+# Runs happen inside the work directory, so the emulator path must be absolute.
+if [[ $SYSCORN_OPT != */* ]]; then
+	SYSCORN_OPT=$(command -v -- "$SYSCORN_OPT") || die "syscorn command not found"
+fi
+SYSCORN_BIN=$(readlink -f "$SYSCORN_OPT") || true
+[ -n "$SYSCORN_BIN" ] && [ -x "$SYSCORN_BIN" ] && [ -f "$SYSCORN_BIN" ] ||
+	die "emulator '$SYSCORN_OPT' is not an executable file (build it, or pass --syscorn PATH)"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/syscorn-e2e.XXXXXX") || die "mktemp failed"
 RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/syscorn-e2e-diffs.XXXXXX") || die "mktemp failed"
@@ -242,7 +341,8 @@ split_words() { # STRING
 
 declare -A seen=()
 n_pass=0 n_fail=0 n_skip=0 lineno=0
-while read -r name prog input args; do
+# The table is read on fd 3 so that nothing in the loop can eat it from stdin.
+while read -r -u 3 name prog input args; do
 	lineno=$((lineno + 1))
 	case $name in '' | '#'*) continue ;; esac
 	[ -n "${seen[$name]:-}" ] && die "$CASES:$lineno: duplicate case '$name'"
@@ -276,7 +376,7 @@ while read -r name prog input args; do
 			n_fail=$((n_fail + 1))
 		fi
 	done
-done <"$CASES"
+done 3<"$CASES"
 
 printf 'debian-tools: %d passed, %d failed, %d skipped\n' "$n_pass" "$n_fail" "$n_skip" >&2
 if [ "$n_fail" -eq 0 ] && [ "$KEEP" = 0 ]; then
