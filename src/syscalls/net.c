@@ -657,34 +657,37 @@ SYSCALL_DEFINE5(getsockopt, fd, fd, int, level, int, optname, ptr, optval, ptr, 
 {
 	if (opt_refused(level, optname, false))
 		return opt_refuse(t, fd, level, optname);
+	/* SO_GET_FILTER counts its length in BPF instructions; every other option in bytes. */
+	size_t unit = level == SOL_SOCKET && optname == SO_GET_FILTER ? sizeof(struct sock_filter) : 1;
 	uint8_t small[256];
 	int32_t len;
 	if (get_guest(t->proc, len, optlen))
 		return host_ret(syscall(SYS_getsockopt, fd, level, optname, small, HOST_FAULT));
 	socklen_t hl = (socklen_t)len;
+	size_t bytes = len > 0 ? (size_t)len * unit : 0;
 	void *buf = NULL, *h = NULL;
 	bool copy_out = false;
 	if (optval) {
-		if (len <= 0) {
+		if (bytes == 0) {
 			h = small; /* the host refuses a negative length; 0 gets nothing written */
-		} else if ((size_t)len > OPT_COPY_MAX) {
-			h = guest_or_fault(t->proc, optval, (size_t)len); /* written in place */
+		} else if (bytes > OPT_COPY_MAX) {
+			h = guest_or_fault(t->proc, optval, bytes); /* written in place */
 		} else {
-			if ((size_t)len > sizeof small && !(buf = malloc((size_t)len)))
+			if (bytes > sizeof small && !(buf = malloc(bytes)))
 				return -ENOMEM;
 			h = buf ? buf : small;
 			copy_out = true;
 			/* Some options read their value first (IP_MSFILTER, the netfilter GET
 			 * calls): start from the guest's bytes. */
-			if (copy_from_guest(t->proc, h, optval, (size_t)len))
-				memset(h, 0, (size_t)len);
+			if (copy_from_guest(t->proc, h, optval, bytes))
+				memset(h, 0, bytes);
 		}
 	}
 	long r = host_ret(syscall(SYS_getsockopt, fd, level, optname, h, &hl));
 	/* The value, then the length. A failing option may still report the length it needs
 	 * (SO_PEERSEC, SO_PEERGROUPS: ERANGE). */
 	if (r == 0 && copy_out) {
-		size_t n = hl < (socklen_t)len ? hl : (size_t)len;
+		size_t n = hl < (socklen_t)len ? hl * unit : bytes;
 		if (copy_to_guest(t->proc, optval, h, n))
 			r = -EFAULT;
 	}
