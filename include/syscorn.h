@@ -40,6 +40,24 @@ int syscorn_run(syscorn *sc, syscorn_result *result);
 
 void syscorn_close(syscorn *sc);
 
+/* Syscall tracing with strace's output format and options (README.md, "Tracing").
+ * Options are strace's own, parsed from an argument vector: syscorn_trace_opts_parse stops at
+ * the first argument that is not an option (or after "--") and returns how many it used, or -1
+ * with a message in err. The library never writes the trace itself: syscorn_trace hands every
+ * piece of text to `write` (pid: the process it is about, for one output per process with -ff).
+ * Call syscorn_trace between syscorn_load and syscorn_run. */
+typedef struct syscorn_trace_opts syscorn_trace_opts;
+typedef void (*syscorn_trace_write_fn)(void *data, int pid, const char *buf, unsigned long len);
+
+syscorn_trace_opts *syscorn_trace_opts_new(void);
+int syscorn_trace_opts_parse(syscorn_trace_opts *o, int argc, char *const argv[], char *err,
+			     unsigned long errlen);
+const char *syscorn_trace_opts_output(const syscorn_trace_opts *o); /* -o FILE, or NULL */
+int syscorn_trace_opts_per_process(const syscorn_trace_opts *o);   /* -ff */
+void syscorn_trace_opts_free(syscorn_trace_opts *o);
+int syscorn_trace(syscorn *sc, const syscorn_trace_opts *o, syscorn_trace_write_fn write,
+		  void *data);
+
 #ifdef __cplusplus
 }
 #endif

@@ -66,6 +66,7 @@ struct sc_process {
 	struct { uint64_t cur, max; } vrlimit[16];
 	uint16_t vrlimit_set;
 	uint32_t warned_once;    /* SC_WARNED_*: one-time warnings other than ENOSYS */
+	struct sc_tracer *tracer; /* --strace (src/trace/), NULL when off */
 	/* TLB warm-up: QEMU's TLB grows only when flushed (cpu.c). */
 	uc_hook tlb_hook;
 	uint64_t tlb_blocks, tlb_next;

@@ -13,6 +13,7 @@
 #include "arch/arch.h"
 #include "loader.h"
 #include "mem.h"
+#include "trace/trace.h"
 
 #define GUEST_SPACE (1ull << 40) /* 1 TiB of guest addresses, reserved (not committed) */
 #define TCG_BUFFER (64u << 20)   /* translation cache; Unicorn's default reserves 1 GiB */
@@ -75,6 +76,7 @@ static void report_fault(struct sc_thread *t, int sig, uint64_t addr, uint64_t p
 			 const char *what)
 {
 	struct sc_process *p = t->proc;
+	sc_trace_fault(p, sig, addr, pc, p->fault_type);
 	char insn[200] = "<unreadable>";
 	uint8_t code[16];
 	size_t len = sizeof code;
@@ -282,6 +284,7 @@ int syscorn_run(syscorn *p, syscorn_result *res)
 	running = NULL;
 	sigaction(SIGBUS, &old_bus, NULL);
 	sigaction(SIGSEGV, &old_segv, NULL);
+	sc_trace_end(p);
 	if (res) {
 		res->exited = p->exit.signal == 0;
 		res->exit_code = p->exit.status;
@@ -297,6 +300,7 @@ void syscorn_close(syscorn *p)
 	if (p->uc)
 		uc_close(p->uc);
 	mem_fini(p);
+	sc_trace_free(p);
 	free(p->exe_path);
 	free(p);
 }

@@ -1,5 +1,6 @@
 /* syscorn CLI: a thin client of the library. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,10 +26,71 @@ static void usage(FILE *f)
 		"  -R, --no-random   fixed stack and static-PIE addresses\n"
 		"  -q, --quiet       no warnings (errors and fault reports still print)\n"
 		"  -h, --help        this help\n"
-		"  -V, --version     versions of syscorn and Unicorn\n");
+		"  -V, --version     versions of syscorn and Unicorn\n"
+		"  --strace [STRACE OPTIONS]\n"
+		"                    trace the guest's syscalls as strace does; strace's own options\n"
+		"                    follow, up to PROGRAM: -o FILE -f -ff -e trace=SET -e signal=SET\n"
+		"                    -s N -x -xx -t -tt -ttt -r -T -y -c -C -z -Z -v (README.md)\n"
+		"  --strace-format=json  the trace as one JSON object a line (implies --strace)\n");
+}
+
+/* --strace: where the trace goes (stderr, -o FILE, or FILE.PID with -ff). */
+static struct trace_out {
+	int fd, pid;
+	const char *path;
+	int per_process, append;
+} tout = { 2, 0, NULL, 0, 0 };
+
+/* Our own descriptors stay out of the guest's way: the highest one the limit allows. */
+static int high_fd(int fd)
+{
+	struct rlimit rl;
+	int top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024 ? (int)rl.rlim_cur : 1024;
+	for (int want = top - 1; fd >= 0 && want > 2 && want > top - 64; want--) {
+		if (fcntl(want, F_GETFD) < 0 && errno == EBADF) {
+			int r = dup3(fd, want, O_CLOEXEC);
+			if (r >= 0) {
+				close(fd);
+				return r;
+			}
+		}
+	}
+	return fd;
+}
+
+static int trace_open(const char *path, int pid)
+{
+	char name[4096];
+	if (pid)
+		snprintf(name, sizeof name, "%s.%d", path, pid);
+	else
+		snprintf(name, sizeof name, "%s", path);
+	int fl = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (tout.append ? 0 : O_TRUNC);
+	return high_fd(open(name, fl, 0666));
+}
+
+static void trace_write(void *data, int pid, const char *buf, unsigned long len)
+{
+	struct trace_out *o = data;
+	if (o->per_process && pid != o->pid) {
+		if (o->fd > 2)
+			close(o->fd);
+		o->fd = trace_open(o->path, pid);
+		o->pid = pid;
+	}
+	while (len && o->fd >= 0) {
+		ssize_t n = write(o->fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		buf += n;
+		len -= (unsigned long)n;
+	}
 }
 
 static int quiet;
+static syscorn_trace_opts *topts;
 
 static void log_stderr(void *data, int level, const char *msg)
 {
@@ -75,6 +137,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help", no_argument, 0, 'h' },      { "version", no_argument, 0, 'V' },
 		{ "no-random", no_argument, 0, 'R' }, { "quiet", no_argument, 0, 'q' },
+		{ "strace", no_argument, 0, 1000 },   { "strace-format", required_argument, 0, 1001 },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
@@ -92,6 +155,23 @@ int main(int argc, char **argv)
 		case '0': argv0 = optarg; break;
 		case 'R': flags |= SYSCORN_F_NO_RANDOM; break;
 		case 'q': quiet = 1; break;
+		case 1000:
+		case 1001: {
+			char terr[256];
+			if (!topts && !(topts = syscorn_trace_opts_new()))
+				return 1;
+			char *fmt[2] = { "--strace-format", optarg };
+			int n = c == 1001 ? syscorn_trace_opts_parse(topts, 2, fmt, terr, sizeof terr)
+					  : syscorn_trace_opts_parse(topts, argc - optind, &argv[optind],
+								     terr, sizeof terr);
+			if (n < 0) {
+				fprintf(stderr, "syscorn: --strace: %s\n", terr);
+				return 2;
+			}
+			if (c == 1000)
+				optind += n;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		case 'V':
 			printf("syscorn %s (Unicorn %s)\n", syscorn_version(), syscorn_unicorn_version());
@@ -112,6 +192,19 @@ int main(int argc, char **argv)
 	syscorn *sc = syscorn_load(argv[optind], gargv, env, flags, log_stderr, NULL);
 	if (!sc)
 		return 126;
+	if (topts) {
+		const char *out = syscorn_trace_opts_output(topts);
+		if (out) {
+			tout.path = out;
+			tout.per_process = syscorn_trace_opts_per_process(topts);
+			if (!tout.per_process && (tout.fd = trace_open(out, 0)) < 0) {
+				fprintf(stderr, "syscorn: --strace: %s: %s\n", out, strerror(errno));
+				return 125;
+			}
+		}
+		if (syscorn_trace(sc, topts, trace_write, &tout))
+			return 125;
+	}
 	syscorn_result res;
 	if (syscorn_run(sc, &res)) {
 		syscorn_close(sc);

@@ -8,6 +8,7 @@
 #include <capstone/capstone.h>
 
 #include "arch.h"
+#include "xlat.h"
 
 extern const struct sc_syscall_table sc_syscalls_arm64;
 
@@ -185,14 +186,6 @@ static int arm64_epoll_events_from_host(struct sc_process *p, gaddr_t addr,
 	return 0;
 }
 
-/* asm-generic fcntl.h values where x86-64 differs. */
-static const struct sc_flag_map arm64_oflags[] = {
-	{ 0x4000, O_DIRECTORY },   /* x86-64: 0x10000 */
-	{ 0x8000, O_NOFOLLOW },    /* x86-64: 0x20000 */
-	{ 0x10000, O_DIRECT },     /* x86-64: 0x4000 */
-	{ 0x20000, SC_HOST_O_LARGEFILE },  /* x86-64: 0x8000 */
-};
-
 #define HWCAP_FP (1u << 0)
 #define HWCAP_ASIMD (1u << 1)
 #define HWCAP_AES (1u << 3)
@@ -234,8 +227,9 @@ const struct sc_arch sc_arch_arm64 = {
 	.minsigstksz = 5120,
 	.pc_reg = UC_ARM64_REG_PC,
 	.sp_reg = UC_ARM64_REG_SP,
-	.oflags = arm64_oflags,
-	.n_oflags = sizeof arm64_oflags / sizeof arm64_oflags[0],
+	/* asm-generic fcntl.h values where x86-64 differs (tools/xlat/fs.tbl). */
+	.oflags = sc_xlat_map_open_flags_arm64,
+	.n_oflags = SC_XLAT_MAP_OPEN_FLAGS_ARM64_N,
 	.init_engine = init_engine,
 	.start = start,
 	.stat_to_guest = arm64_stat_from_host,

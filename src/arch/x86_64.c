@@ -8,6 +8,7 @@
 #include <capstone/capstone.h>
 
 #include "arch.h"
+#include "xlat.h"
 
 extern const struct sc_syscall_table sc_syscalls_x86_64;
 
@@ -133,15 +134,6 @@ static int x86_64_epoll_events_from_host(struct sc_process *p, gaddr_t addr,
 	return 0;
 }
 
-/* The x86-64 values of the open flags that differ between guest ABIs; the identity here, kept
- * so that a non-x86 host translates too. */
-static const struct sc_flag_map x86_64_oflags[] = {
-	{ 0x10000, O_DIRECTORY },
-	{ 0x20000, O_NOFOLLOW },
-	{ 0x4000, O_DIRECT },
-	{ 0x8000, SC_HOST_O_LARGEFILE },
-};
-
 SYSCALL_DEFINE2(arch_prctl, int, code, ulong, addr)
 {
 	uint64_t v;
@@ -181,8 +173,10 @@ const struct sc_arch sc_arch_x86_64 = {
 	.minsigstksz = 0,
 	.pc_reg = UC_X86_REG_RIP,
 	.sp_reg = UC_X86_REG_RSP,
-	.oflags = x86_64_oflags,
-	.n_oflags = sizeof x86_64_oflags / sizeof x86_64_oflags[0],
+	/* The open flags that differ between guest ABIs (tools/xlat/fs.tbl); the identity on an
+	 * x86-64 host, kept so that a non-x86 host translates too. */
+	.oflags = sc_xlat_map_open_flags_x86_64,
+	.n_oflags = SC_XLAT_MAP_OPEN_FLAGS_X86_64_N,
 	.init_engine = init_engine,
 	.start = start,
 	.stat_to_guest = x86_64_stat_from_host,
