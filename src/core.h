@@ -32,6 +32,9 @@ struct sc_exit {
 	bool done;
 	int status;  /* exit code when signal == 0 */
 	int signal;  /* killed by this signal */
+	/* A fatal fault as reported (syscorn_result). */
+	uint64_t fault_pc, fault_addr;
+	char fault_insn[96], fault_what[64];
 };
 
 /* Per-syscall context handed to handlers. */
@@ -67,6 +70,13 @@ struct sc_process {
 	uint16_t vrlimit_set;
 	uint32_t warned_once;    /* SC_WARNED_*: one-time warnings other than ENOSYS */
 	struct sc_tracer *tracer; /* --strace (src/trace/), NULL when off */
+	/* The library session (api.c): hooks, limits, snapshot, coverage; `stop` makes the run
+	 * loop return to syscorn_run's caller without the guest having ended. */
+	struct sc_api *api;
+	volatile bool stop;
+	/* Syscall hooks (hooks.c), NULL when there are none: sc_dispatch then calls straight
+	 * through. */
+	struct sc_hooks *hooks;
 	/* TLB warm-up: QEMU's TLB grows only when flushed (cpu.c). */
 	uc_hook tlb_hook;
 	uint64_t tlb_blocks, tlb_next;
@@ -90,6 +100,20 @@ void sc_log(struct sc_process *p, int level, const char *fmt, ...)
 
 /* Ends the guest: exit code or fatal signal, then stops the engine from inside its hook. */
 void sc_guest_exit(struct sc_thread *t, int status, int signal);
+
+/* The process behind a library session (cpu.c; the public API is api.c): load builds the image
+ * into an allocated, zeroed process (0 or -errno, the reason logged); run returns when the guest
+ * has ended or p->stop is set; unload frees what load built. */
+int sc_process_load(struct sc_process *p, const char *path, char *const argv[],
+		    char *const envp[]);
+int sc_process_run(struct sc_process *p);
+void sc_process_unload(struct sc_process *p);
+
+/* For snapshots (snapshot.c): whether the process has a single thread, and bringing the main
+ * thread back to life after the guest ended, as before its run (the restore puts back its
+ * registers, memory and process state). */
+bool sc_process_single_threaded(struct sc_process *p);
+void sc_process_revive(struct sc_process *p);
 
 /* Unicorn takes hook callbacks as void *; this conversion is what its API requires. */
 #define UC_CB(fn) ((void *)(uintptr_t)(fn))

@@ -95,6 +95,10 @@ static void report_fault(struct sc_thread *t, int sig, uint64_t addr, uint64_t p
 		}
 		cs_close(&cs);
 	}
+	p->exit.fault_pc = pc;
+	p->exit.fault_addr = addr;
+	snprintf(p->exit.fault_insn, sizeof p->exit.fault_insn, "%s", insn);
+	snprintf(p->exit.fault_what, sizeof p->exit.fault_what, "%s", what);
 	if (addr)
 		sc_error(p, "guest killed by %s: %s at address 0x%" PRIx64 ", pc 0x%" PRIx64 ": %s",
 			 signame(sig), what, addr, pc, insn);
@@ -147,22 +151,15 @@ static void init_fail(struct sc_process *p, const char *what, long err)
 	sc_error(p, "%s: %s", what, strerror((int)-err));
 }
 
-syscorn *syscorn_load(const char *path, char *const argv[], char *const envp[], unsigned flags,
-		      syscorn_log_fn log, void *log_data)
+int sc_process_load(struct sc_process *p, const char *path, char *const argv[],
+		    char *const envp[])
 {
-	struct sc_process *p = calloc(1, sizeof *p);
-	if (!p)
-		return NULL;
-	p->log = log;
-	p->log_data = log_data;
-	p->flags = flags;
 	p->thread.proc = p;
 	char err[512];
 	struct sc_elf *e = elf_open_checked(path, err, sizeof err);
 	if (!e) {
 		sc_error(p, "%s", err);
-		free(p);
-		return NULL;
+		return -ENOEXEC;
 	}
 	p->arch = sc_arch_for_machine(elf_machine(e));
 	p->exe_path = realpath(path, NULL);
@@ -201,11 +198,11 @@ syscorn *syscorn_load(const char *path, char *const argv[], char *const envp[], 
 	}
 	elf_close(e);
 	p->arch->start(&p->thread, entry, sp);
-	return p;
+	return 0;
 fail:
 	elf_close(e);
-	syscorn_close(p);
-	return NULL;
+	sc_process_unload(p);
+	return r ? (int)r : -EINVAL;
 }
 
 static int fault_signal(uc_err ue, const char **what)
@@ -245,7 +242,7 @@ static void host_fault(int sig, siginfo_t *si, void *ctx)
 	signal(sig, SIG_DFL); /* returning re-executes the access, which now kills us */
 }
 
-int syscorn_run(syscorn *p, syscorn_result *res)
+int sc_process_run(struct sc_process *p)
 {
 	struct sc_thread *t = &p->thread;
 	struct sigaction sa = { .sa_sigaction = host_fault, .sa_flags = SA_SIGINFO | SA_NODEFER };
@@ -262,7 +259,7 @@ int syscorn_run(syscorn *p, syscorn_result *res)
 			     hsig == SIGBUS ? "access beyond the end of a mapped file" : "host fault");
 		sc_guest_exit(t, 0, hsig);
 	}
-	while (!p->exit.done) {
+	while (!p->exit.done && !p->stop) {
 		uint64_t pc;
 		uc_reg_read(p->uc, p->arch->pc_reg, &pc);
 		uc_err ue = uc_emu_start(p->uc, pc, 0, 0, 0);
@@ -284,23 +281,28 @@ int syscorn_run(syscorn *p, syscorn_result *res)
 	running = NULL;
 	sigaction(SIGBUS, &old_bus, NULL);
 	sigaction(SIGSEGV, &old_segv, NULL);
-	sc_trace_end(p);
-	if (res) {
-		res->exited = p->exit.signal == 0;
-		res->exit_code = p->exit.status;
-		res->term_signal = p->exit.signal;
-	}
+	if (p->exit.done)
+		sc_trace_end(p);
 	return 0;
 }
 
-void syscorn_close(syscorn *p)
+bool sc_process_single_threaded(struct sc_process *p)
 {
-	if (!p)
-		return;
+	(void)p;
+	return true;
+}
+
+void sc_process_revive(struct sc_process *p)
+{
+	memset(&p->exit, 0, sizeof p->exit);
+}
+
+void sc_process_unload(struct sc_process *p)
+{
 	if (p->uc)
 		uc_close(p->uc);
+	p->uc = p->thread.uc = NULL;
 	mem_fini(p);
-	sc_trace_free(p);
 	free(p->exe_path);
-	free(p);
+	p->exe_path = NULL;
 }

@@ -21,7 +21,23 @@ static void warn_unsupported(struct sc_process *p, uint64_t nr, const char *name
 		sc_warn(p, "unsupported syscall %llu", (unsigned long long)nr);
 }
 
-static inline uint64_t dispatch(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
+uint64_t sc_dispatch(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
+{
+	/* --strace: one predictable branch when tracing is off (src/trace/). */
+	if (__builtin_expect(t->proc->tracer != NULL, 0))
+		return sc_trace_syscall(t, nr, args);
+	return sc_dispatch_untraced(t, nr, args);
+}
+
+uint64_t sc_dispatch_untraced(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
+{
+	/* Hooks (the library's, the tracer's, snapshot bookkeeping) wrap the call (hooks.c). */
+	if (t->proc->hooks)
+		return sc_hooks_dispatch(t, nr, args);
+	return sc_dispatch_raw(t, nr, args);
+}
+
+uint64_t sc_dispatch_raw(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
 {
 	const struct sc_syscall_table *tab = t->proc->arch->syscalls;
 	const struct sc_syscall_meta *m = nr < tab->count ? tab->meta[nr] : NULL;
@@ -33,17 +49,4 @@ static inline uint64_t dispatch(struct sc_thread *t, uint64_t nr, const uint64_t
 	if (r < 0 && r > -4096)
 		r = -sc_errno_to_guest((int)-r);
 	return (uint64_t)r;
-}
-
-uint64_t sc_dispatch_untraced(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
-{
-	return dispatch(t, nr, args);
-}
-
-uint64_t sc_dispatch(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
-{
-	/* --strace: one predictable branch when tracing is off (src/trace/). */
-	if (__builtin_expect(t->proc->tracer != NULL, 0))
-		return sc_trace_syscall(t, nr, args);
-	return dispatch(t, nr, args);
 }

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../api.h"
 #include "../arch/arch.h"
 #include "../syscall.h"
 #include "fs_common.h"
@@ -21,6 +22,8 @@ long fs_get_path(struct sc_process *p, char *buf, gaddr_t addr, const char **hos
 	long n = strncpy_from_guest(p, buf, addr, GUEST_PATH_MAX);
 	if (n < 0)
 		return n;
+	if (p->api)
+		sc_vfile_redirect(p, buf); /* the embedder's in-memory files */
 	*host = buf;
 	return 0;
 }
