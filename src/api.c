@@ -280,6 +280,7 @@ syscorn_err syscorn_close(syscorn *p)
 	if (a && a->built)
 		sc_process_unload(p);
 	free(p->exe_path);
+	free(p->exec_prefix);
 	if (a) {
 		for (size_t i = 0; i < a->nfiles; i++) {
 			free(a->files[i].path);

@@ -84,6 +84,15 @@ struct sc_process {
 	/* Last invalid access seen by the memory hook, for the fault report. */
 	uint64_t fault_addr, fault_pc;
 	int fault_type;
+	/* What the host executes for an execve of a program syscorn emulates, followed by
+	 * -0 ARGV0 -- PATH ARGS (exec.c); one allocation, NULL until set. */
+	char **exec_prefix;
+	/* The loader's layout, as the kernel's mm fields: /proc/self/stat and cmdline
+	 * (fs_proc.c). */
+	struct {
+		gaddr_t start_code, end_code, start_data, end_data, start_stack;
+		gaddr_t arg_start, arg_end, env_start, env_end;
+	} layout;
 };
 
 /* Bits of sc_process.warned_once. */

@@ -264,6 +264,25 @@ int elf_load(struct sc_process *p, struct sc_elf *e, char *const argv[], char *c
 	if (r)
 		return r;
 	*entry = bias + e->eh.e_entry;
+	/* The kernel's mm fields as load_elf_binary sets them (/proc/self/stat). */
+	gaddr_t start_code = UINT64_MAX, end_code = 0, start_data = 0, end_data = 0;
+	for (size_t i = 0; i < e->phnum; i++) {
+		const GElf_Phdr *ph = &e->ph[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if ((ph->p_flags & PF_X) && ph->p_vaddr < start_code)
+			start_code = ph->p_vaddr;
+		if (ph->p_vaddr > start_data)
+			start_data = ph->p_vaddr;
+		if ((ph->p_flags & PF_X) && ph->p_vaddr + ph->p_filesz > end_code)
+			end_code = ph->p_vaddr + ph->p_filesz;
+		if (ph->p_vaddr + ph->p_filesz > end_data)
+			end_data = ph->p_vaddr + ph->p_filesz;
+	}
+	p->layout.start_code = start_code + bias;
+	p->layout.end_code = end_code + bias;
+	p->layout.start_data = start_data + bias;
+	p->layout.end_data = end_data + bias;
 
 	gaddr_t phdr = 0;
 	for (size_t i = 0; i < e->phnum; i++)
@@ -311,6 +330,10 @@ int elf_load(struct sc_process *p, struct sc_elf *e, char *const argv[], char *c
 		return -E2BIG;
 	}
 	s.sp &= ~15ull;
+	/* Strings lie in ascending order argv, envp, execfn, as the kernel lays them out. */
+	p->layout.env_end = execfn_addr;
+	p->layout.env_start = p->layout.arg_end = envc ? ptrs[argc + 1] : execfn_addr;
+	p->layout.arg_start = argc ? ptrs[0] : p->layout.arg_end;
 
 	uint64_t auxv[][2] = {
 		{ AT_PHDR, phdr },
@@ -358,6 +381,6 @@ int elf_load(struct sc_process *p, struct sc_elf *e, char *const argv[], char *c
 	p->auxv_len = nauxv * 16;
 	memcpy(w, auxv, nauxv * 16);
 	free(ptrs);
-	*sp = s.sp;
+	*sp = p->layout.start_stack = s.sp;
 	return 0;
 }

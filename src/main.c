@@ -17,7 +17,7 @@ extern char **environ;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: syscorn [options] PROGRAM [ARGS...]\n"
+		"usage: syscorn [options] [--] PROGRAM [ARGS...]\n"
 		"Runs a static arm64 or x86-64 Linux program under emulation.\n"
 		"\n"
 		"  -E VAR=VALUE      set VAR in the guest's environment\n"
@@ -31,7 +31,9 @@ static void usage(FILE *f)
 		"                    trace the guest's syscalls as strace does; strace's own options\n"
 		"                    follow, up to PROGRAM: -o FILE -f -ff -e trace=SET -e signal=SET\n"
 		"                    -s N -x -xx -t -tt -ttt -r -T -y -c -C -z -Z -v (README.md)\n"
-		"  --strace-format=json  the trace as one JSON object a line (implies --strace)\n");
+		"  --strace-format=json  the trace as one JSON object a line (implies --strace)\n"
+		"A static arm64 or x86-64 program the guest executes runs under syscorn too, with\n"
+		"the same -q, -R and tracing options; other programs run natively.\n");
 }
 
 /* --strace: where the trace goes (stderr, -o FILE, or FILE.PID with -ff). */
@@ -138,9 +140,18 @@ int main(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },      { "version", no_argument, 0, 'V' },
 		{ "no-random", no_argument, 0, 'R' }, { "quiet", no_argument, 0, 'q' },
 		{ "strace", no_argument, 0, 1000 },   { "strace-format", required_argument, 0, 1001 },
+		/* Internal: this process was started for a guest's execve (see below). */
+		{ "exec", no_argument, 0, 1002 },
 		{ 0, 0, 0, 0 },
 	};
-	int c;
+	/* The options that hold for every process the guest starts, for the exec prefix: the
+	 * tracing options as given, -q and -R. Not -E, -U and -0: execve gives its own
+	 * environment and argv. */
+	char **pass = calloc((size_t)argc * 3 + 4, sizeof *pass);
+	int npass = 0;
+	if (!pass)
+		return 1;
+	int c, before = optind;
 	/* '+': options stop at PROGRAM, the guest's own options are its own. */
 	while ((c = getopt_long(argc, argv, "+E:U:0:RqhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -170,28 +181,67 @@ int main(int argc, char **argv)
 			}
 			if (c == 1000)
 				optind += n;
+			/* An exec'd program's trace goes on where this one's leaves off: strace prints
+			 * no second execve line. */
+			int end = optind;
+			if (c == 1000 && end > before + 1 && !strcmp(argv[end - 1], "--"))
+				end--;
+			for (int i = before; i < end; i++)
+				pass[npass++] = argv[i];
+			if (c == 1000) {
+				pass[npass++] = "--exec-continued";
+				pass[npass++] = "--";
+			}
 			break;
 		}
+		case 1002:
+			/* The trace of an exec'd program continues the file, as strace's does. */
+			tout.append = 1;
+			break;
 		case 'h': usage(stdout); return 0;
 		case 'V':
 			printf("syscorn %s (Unicorn %s)\n", syscorn_version(), syscorn_unicorn_version());
 			return 0;
 		default: usage(stderr); return 2;
 		}
+		before = optind;
 	}
 	if (optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
+	const char *prog = argv[optind];
 	char **gargv = &argv[optind];
 	if (argv0)
 		gargv[0] = (char *)argv0;
 	/* Name the process after the guest, as exec would (ps, /proc/self/comm, PR_GET_NAME). */
-	const char *base = strrchr(argv[optind], '/');
-	prctl(PR_SET_NAME, base ? base + 1 : argv[optind], 0, 0, 0);
-	syscorn *sc = syscorn_load(argv[optind], gargv, env, flags, log_stderr, NULL);
+	const char *base = strrchr(prog, '/');
+	prctl(PR_SET_NAME, base ? base + 1 : prog, 0, 0, 0);
+	syscorn *sc = syscorn_load(prog, gargv, env, flags, log_stderr, NULL);
 	if (!sc)
 		return 126;
+	/* An emulated program's execve starts this binary again, resolved now while
+	 * /proc/self/exe still names the file we were started from. */
+	char *self = realpath("/proc/self/exe", NULL);
+	char **prefix = calloc((size_t)npass + 5, sizeof *prefix);
+	if (!prefix)
+		return 1;
+	int np = 0;
+	prefix[np++] = self ? self : "/proc/self/exe";
+	prefix[np++] = "--exec";
+	if (quiet)
+		prefix[np++] = "-q";
+	if (flags & SYSCORN_F_NO_RANDOM)
+		prefix[np++] = "-R";
+	for (int i = 0; i < npass; i++)
+		prefix[np++] = pass[i];
+	if (syscorn_set_exec_prefix(sc, prefix)) {
+		perror("syscorn");
+		return 125;
+	}
+	free(prefix);
+	free(pass);
+	free(self);
 	if (topts) {
 		const char *out = syscorn_trace_opts_output(topts);
 		if (out) {

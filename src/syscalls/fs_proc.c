@@ -1,6 +1,8 @@
 /* /proc/self files whose host contents describe syscorn rather than the guest: the guest's
- * memory map (glibc's pthread_getattr_np finds the main thread's stack in it) and its auxiliary
- * vector. They are built from the guest's state into an anonymous file at each open, as the
+ * memory map (glibc's pthread_getattr_np finds the main thread's stack in it), its auxiliary
+ * vector, its command line and environment (read from guest memory, where the guest may have
+ * rewritten them, as the kernel reads them) and the stat fields that describe memory and
+ * signals. They are built from the guest's state into an anonymous file at each open, as the
  * kernel builds them at each read. */
 #include <errno.h>
 #include <fcntl.h>
@@ -73,6 +75,120 @@ static int write_auxv(struct sc_process *p, FILE *f)
 	return e;
 }
 
+/* Guest memory [start, end) into f; an unreadable range gives nothing, as for the kernel. */
+static void write_guest_range(struct sc_process *p, FILE *f, gaddr_t start, gaddr_t end)
+{
+	char buf[4096];
+	while (start < end) {
+		size_t n = end - start < sizeof buf ? end - start : sizeof buf;
+		if (copy_from_guest(p, buf, start, n))
+			return;
+		fwrite(buf, 1, n, f);
+		start += n;
+	}
+}
+
+/* The kernel's get_mm_cmdline: the argument strings; if the last one's NUL was overwritten
+ * (setproctitle), the first string as far as it runs into the environment area, at most a
+ * page. */
+static int write_cmdline(struct sc_process *p, FILE *f)
+{
+	gaddr_t arg_start = p->layout.arg_start, arg_end = p->layout.arg_end;
+	gaddr_t env_start = p->layout.env_start, env_end = p->layout.env_end;
+	char c = 0;
+	if (arg_start >= arg_end)
+		return 0;
+	if (env_start != arg_end || env_end < env_start)
+		env_end = arg_end;
+	if (copy_from_guest(p, &c, arg_end - 1, 1) || !c) {
+		write_guest_range(p, f, arg_start, arg_end);
+		return 0;
+	}
+	char page[4096];
+	size_t n = env_end - arg_start < sizeof page ? env_end - arg_start : sizeof page;
+	long len = strncpy_from_guest(p, page, arg_start, n);
+	if (len >= 0)
+		fwrite(page, 1, (size_t)len + 1, f);
+	else if (len == -ENAMETOOLONG)
+		fwrite(page, 1, n, f);
+	return 0;
+}
+
+static int write_environ(struct sc_process *p, FILE *f)
+{
+	write_guest_range(p, f, p->layout.env_start, p->layout.env_end);
+	return 0;
+}
+
+/* /proc/self/stat: the host's line with the fields that describe syscorn's memory (its 1 TiB
+ * reservation, its own code and stack) or its own signal handlers replaced by the guest's. */
+static int write_stat(struct sc_process *p, FILE *f)
+{
+	char buf[2048];
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	int e = errno;
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -e : -EIO;
+	buf[n] = 0;
+	char *rp = strrchr(buf, ')');
+	if (!rp || rp[1] != ' ')
+		return -EIO;
+	/* Field numbers as in proc(5): 1 pid, 2 comm, 3 state... */
+	char *field[64];
+	int nf = 2;
+	char *save;
+	for (char *s = strtok_r(rp + 2, " \n", &save); s && nf < 63; s = strtok_r(NULL, " \n", &save))
+		field[++nf] = s;
+	uint64_t vsize = 0;
+	for (size_t i = 0; i < p->mem.nvmas; i++)
+		vsize += p->mem.vmas[i].end - p->mem.vmas[i].start;
+	uint64_t ignored = 0, caught = 0;
+	for (int sig = 1; sig <= 64 && p->sig_inherited; sig++) {
+		uint64_t h = p->sigactions[sig - 1].handler;
+		if (h == 1)
+			ignored |= 1ull << (sig - 1);
+		else if (h > 1)
+			caught |= 1ull << (sig - 1);
+	}
+	struct {
+		int n;
+		uint64_t v;
+		bool valid;
+	} set[] = {
+		{ 23, vsize, true },
+		{ 26, p->layout.start_code, true },
+		{ 27, p->layout.end_code, true },
+		{ 28, p->layout.start_stack, true },
+		{ 33, ignored, p->sig_inherited },
+		{ 34, caught, p->sig_inherited },
+		{ 45, p->layout.start_data, true },
+		{ 46, p->layout.end_data, true },
+		{ 47, p->mem.brk_start, true },
+		{ 48, p->layout.arg_start, true },
+		{ 49, p->layout.arg_end, true },
+		{ 50, p->layout.env_start, true },
+		{ 51, p->layout.env_end, true },
+	};
+	*rp = 0;
+	fprintf(f, "%s) ", buf);
+	for (int i = 3; i <= nf; i++) {
+		bool done = false;
+		for (size_t k = 0; k < sizeof set / sizeof set[0] && !done; k++)
+			if (set[k].n == i && set[k].valid) {
+				fprintf(f, "%llu", (unsigned long long)set[k].v);
+				done = true;
+			}
+		if (!done)
+			fputs(field[i], f);
+		fputc(i == nf ? '\n' : ' ', f);
+	}
+	return 0;
+}
+
 int fs_open_proc(struct sc_process *p, const char *path, int host_flags)
 {
 	const char *name = proc_self_name(path);
@@ -83,6 +199,12 @@ int fs_open_proc(struct sc_process *p, const char *path, int host_flags)
 		gen = write_maps;
 	else if (!strcmp(name, "auxv") && p->auxv_len)
 		gen = write_auxv;
+	else if (!strcmp(name, "cmdline") && p->layout.arg_start)
+		gen = write_cmdline;
+	else if (!strcmp(name, "environ") && p->layout.env_end)
+		gen = write_environ;
+	else if (!strcmp(name, "stat") && p->layout.start_stack)
+		gen = write_stat;
 	else
 		return FS_PROC_HOST;
 	/* Anything but a plain read-only open fails or behaves on the host as it would natively. */

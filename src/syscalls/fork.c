@@ -1,0 +1,298 @@
+/* New processes and waiting for them: fork, vfork, clone and clone3 without a shared address
+ * space, wait4, waitid.
+ *
+ * A guest process is a host process. fork is a host fork() inside the syscall hook: the child
+ * is a copy of the whole emulator, its guest memory included (MAP_PRIVATE mappings become
+ * copies, MAP_SHARED ones stay shared), and it carries on from the same syscall with a return
+ * value of 0. Guest pids are host pids, so wait4, waitid, kill and getppid need no
+ * translation, and a child that dies of a signal (syscorn dies of it, see src/main.c) gives its
+ * parent the wait status a native child would.
+ *
+ * vfork and CLONE_VM|CLONE_VFORK are forks too, as in qemu-user: a separate host process cannot
+ * share the parent's private memory. The parent still waits until the child has exec'd or
+ * exited, as the kernel makes it, so output order and timing stay those of a native vfork. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../arch/arch.h"
+#include "../syscall.h"
+
+/* Clone flags: the same values on every Linux guest and on the host. */
+_Static_assert(CLONE_VM == 0x100 && CLONE_FS == 0x200 && CLONE_FILES == 0x400 &&
+		       CLONE_SIGHAND == 0x800 && CLONE_PIDFD == 0x1000 && CLONE_VFORK == 0x4000 &&
+		       CLONE_PARENT == 0x8000 && CLONE_THREAD == 0x10000 &&
+		       CLONE_SETTLS == 0x80000 && CLONE_PARENT_SETTID == 0x100000 &&
+		       CLONE_CHILD_CLEARTID == 0x200000 && CLONE_CHILD_SETTID == 0x1000000,
+	       "host clone flags are the generic Linux ones");
+#define CSIGNAL_MASK 0xffull
+
+/* Flags that are about the guest's view of the new task and handled here, not by the host. */
+#define GUEST_ONLY_FLAGS                                                                       \
+	(CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_VFORK | CLONE_SETTLS |                \
+	 CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED |   \
+	 CLONE_PTRACE | CLONE_UNTRACED | CSIGNAL_MASK)
+
+/* Threads (CLONE_VM without CLONE_VFORK) are created by the threads code when it is linked in;
+ * without it they are refused with ENOSYS. */
+long sc_clone_thread(struct sc_thread *t, uint64_t flags, gaddr_t stack, gaddr_t parent_tid,
+		     gaddr_t child_tid, gaddr_t tls) __attribute__((weak));
+
+/* The fork child's part of the thread and signal machinery, when it is linked in: the calling
+ * thread is the only one left. */
+void sc_threads_after_fork(struct sc_thread *t) __attribute__((weak));
+void sc_sig_after_fork(struct sc_thread *t) __attribute__((weak));
+
+/* In a vfork child that has neither exec'd nor exited: the write end of the pipe its parent
+ * is blocked on (close-on-exec, so an exec ends the wait as it ends a native vfork's). One per
+ * host process, as the wait is. */
+static int vfork_done_fd = -1;
+
+/* Out of the way of the lowest-free-descriptor rule the guest relies on. */
+static int high_fd(int fd)
+{
+	struct rlimit r;
+	int min = 512;
+	if (!getrlimit(RLIMIT_NOFILE, &r) && r.rlim_cur != RLIM_INFINITY && r.rlim_cur < 1024)
+		min = (int)r.rlim_cur / 2;
+	int h = fcntl(fd, F_DUPFD_CLOEXEC, min);
+	close(fd);
+	return h;
+}
+
+static void set_tls(struct sc_thread *t, gaddr_t tls)
+{
+	if (t->proc->arch->e_machine == EM_X86_64)
+		uc_reg_write(t->uc, UC_X86_REG_FS_BASE, &tls);
+	else
+		uc_reg_write(t->uc, UC_ARM64_REG_TPIDR_EL0, &tls);
+}
+
+/* The new process's side: the state the kernel gives a fork child. */
+static void child_setup(struct sc_thread *t, uint64_t flags, gaddr_t stack, gaddr_t child_tid,
+			gaddr_t tls, int vfork_wr)
+{
+	struct sc_process *p = t->proc;
+	/* Our parent's vfork wait is not ours to end. */
+	if (vfork_done_fd >= 0)
+		close(vfork_done_fd);
+	vfork_done_fd = vfork_wr >= 0 ? high_fd(vfork_wr) : -1;
+	if (stack)
+		uc_reg_write(t->uc, p->arch->sp_reg, &stack);
+	if (flags & CLONE_SETTLS)
+		set_tls(t, tls);
+	/* The kernel ignores a fault on these; so does the child. */
+	if (flags & CLONE_CHILD_SETTID) {
+		int32_t tid = (int32_t)gettid();
+		(void)put_guest(p, child_tid, tid);
+	}
+	p->tid_address = (flags & CLONE_CHILD_CLEARTID) ? child_tid : 0;
+	p->robust_list = 0;
+	p->robust_len = 0;
+	/* Pending signals are not inherited; the host's own were cleared by its fork. */
+	p->sigpending = 0;
+	if (sc_threads_after_fork)
+		sc_threads_after_fork(t);
+	if (sc_sig_after_fork)
+		sc_sig_after_fork(t);
+}
+
+/* flags without the exit signal, which comes apart (clone3 uses those bits for flags). */
+static long do_fork(struct sc_thread *t, uint64_t flags, int exit_signal, gaddr_t stack,
+		    gaddr_t parent_tid, gaddr_t child_tid, gaddr_t tls, gaddr_t pidfd_addr)
+{
+	struct sc_process *p = t->proc;
+	/* The kernel's consistency rules (copy_process). */
+	if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS) ||
+	    (flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
+		return -EINVAL;
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	if ((flags & CLONE_PIDFD) && (flags & (CLONE_DETACHED | CLONE_THREAD)))
+		return -EINVAL;
+	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) {
+		if (sc_clone_thread)
+			return sc_clone_thread(t, flags | (uint64_t)exit_signal, stack, parent_tid,
+					       child_tid, tls);
+		return -ENOSYS;
+	}
+	/* CLONE_VM|CLONE_VFORK without a thread or shared handlers: a vfork (glibc's posix_spawn,
+	 * Go's os/exec), done as one. */
+	if (flags & CLONE_SIGHAND)
+		return -EINVAL;
+	if ((flags & CLONE_PIDFD) && !guest_access_ok(p, pidfd_addr, sizeof(int32_t), PROT_WRITE))
+		return -EFAULT;
+
+	int vfork_pipe[2] = { -1, -1 };
+	if ((flags & CLONE_VFORK) && pipe2(vfork_pipe, O_CLOEXEC))
+		vfork_pipe[0] = vfork_pipe[1] = -1; /* then the parent does not wait */
+
+	uint64_t host_flags = flags & ~(uint64_t)GUEST_ONLY_FLAGS;
+	int pidfd = -1;
+	pid_t pid;
+	if (!host_flags && exit_signal == SIGCHLD) {
+		/* libc's fork keeps the host libc's own state (locks, caches) right in the child. */
+		pid = fork();
+	} else {
+		/* Anything else (another exit signal, CLONE_FILES, CLONE_PARENT, a pidfd,
+		 * namespaces) is the host kernel's to do and to judge. */
+		pid = (pid_t)syscall(SYS_clone, (unsigned long)(host_flags | (uint64_t)exit_signal),
+				     NULL, (host_flags & CLONE_PIDFD) ? &pidfd : NULL, NULL, 0ul);
+	}
+	if (pid < 0) {
+		long e = -errno;
+		if (vfork_pipe[0] >= 0) {
+			close(vfork_pipe[0]);
+			close(vfork_pipe[1]);
+		}
+		return e;
+	}
+	if (pid == 0) {
+		if (vfork_pipe[0] >= 0)
+			close(vfork_pipe[0]);
+		child_setup(t, flags, stack, child_tid, tls, vfork_pipe[1]);
+		return 0;
+	}
+	if (flags & CLONE_PIDFD) {
+		int32_t g = pidfd;
+		(void)put_guest(p, pidfd_addr, g);
+	}
+	if (flags & CLONE_PARENT_SETTID) {
+		int32_t g = pid;
+		(void)put_guest(p, parent_tid, g);
+	}
+	if (vfork_pipe[0] >= 0) {
+		char c;
+		close(vfork_pipe[1]);
+		/* Only the child's exec or exit ends a vfork wait: not a signal. */
+		while (read(vfork_pipe[0], &c, 1) < 0 && errno == EINTR)
+			;
+		close(vfork_pipe[0]);
+	}
+	return pid;
+}
+
+SYSCALL_DEFINE0(fork)
+{
+	return do_fork(t, 0, SIGCHLD, 0, 0, 0, 0, 0);
+}
+
+SYSCALL_DEFINE0(vfork)
+{
+	return do_fork(t, CLONE_VM | CLONE_VFORK, SIGCHLD, 0, 0, 0, 0, 0);
+}
+
+/* The fourth and fifth arguments are the child tid address and the TLS on x86-64, the other way
+ * round on arm64 (the kernel's CLONE_BACKWARDS). */
+SYSCALL_DEFINE5(clone, ulong, flags, ptr, stack, ptr, parent_tid, ptr, arg4, ptr, arg5)
+{
+	gaddr_t child_tid = arg4, tls = arg5;
+	if (t->proc->arch->e_machine == EM_AARCH64) {
+		child_tid = arg5;
+		tls = arg4;
+	}
+	/* clone() has one slot for the pidfd and the parent tid. */
+	if ((flags & CLONE_PIDFD) && (flags & CLONE_PARENT_SETTID))
+		return -EINVAL;
+	/* The legacy call takes the low 32 bits of flags (the exit signal among them). */
+	uint32_t f = (uint32_t)flags;
+	return do_fork(t, f & ~CSIGNAL_MASK, (int)(f & CSIGNAL_MASK), stack, parent_tid, child_tid,
+		       tls, parent_tid);
+}
+
+/* include/uapi/linux/sched.h: the same on every 64-bit guest. Sizes below CLONE_ARGS_SIZE_VER0
+ * are refused; larger structs must be zero beyond what we know. */
+struct guest_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+_Static_assert(sizeof(struct guest_clone_args) == 88, "struct clone_args (VER2) is 88 bytes");
+#define CLONE_ARGS_SIZE_VER0 64
+#define GUEST_CLONE_CLEAR_SIGHAND 0x100000000ull
+#define GUEST_CLONE_INTO_CGROUP 0x200000000ull
+
+SYSCALL_DEFINE2(clone3, ptr, uargs, size, size)
+{
+	struct sc_process *p = t->proc;
+	struct guest_clone_args a = { 0 };
+	if (size < CLONE_ARGS_SIZE_VER0 || size > SC_PAGE)
+		return size < CLONE_ARGS_SIZE_VER0 ? -EINVAL : -E2BIG;
+	if (copy_from_guest(p, &a, uargs, size < sizeof a ? size : sizeof a))
+		return -EFAULT;
+	for (uint64_t off = sizeof a; off < size; off++) {
+		uint8_t b;
+		if (get_guest(p, b, uargs + off))
+			return -EFAULT;
+		if (b)
+			return -E2BIG;
+	}
+	/* clone3_args_valid(). */
+	if (a.flags & ~(0xffffffffull | GUEST_CLONE_CLEAR_SIGHAND | GUEST_CLONE_INTO_CGROUP))
+		return -EINVAL;
+	if (a.flags & (CLONE_DETACHED | (CSIGNAL_MASK & ~(uint64_t)CLONE_NEWTIME)))
+		return -EINVAL;
+	if ((a.flags & CLONE_SIGHAND) && (a.flags & GUEST_CLONE_CLEAR_SIGHAND))
+		return -EINVAL;
+	if ((a.flags & (CLONE_THREAD | CLONE_PARENT)) && a.exit_signal)
+		return -EINVAL;
+	if (a.exit_signal > 64) /* checked while copying the arguments in */
+		return -EINVAL;
+	if ((a.stack == 0) != (a.stack_size == 0))
+		return -EINVAL;
+	if (a.set_tid || a.set_tid_size)
+		return a.set_tid_size > 32 ? -EINVAL : -EPERM; /* needs CAP_SYS_ADMIN over the pid ns */
+	/* Threads go through clone(), which libc falls back to on ENOSYS; a cgroup target and a
+	 * fresh set of handlers are not supported. */
+	if ((a.flags & CLONE_VM) && !(a.flags & CLONE_VFORK))
+		return -ENOSYS;
+	if (a.flags & (GUEST_CLONE_INTO_CGROUP | GUEST_CLONE_CLEAR_SIGHAND | CLONE_NEWTIME))
+		return -ENOSYS;
+	gaddr_t sp = a.stack ? a.stack + a.stack_size : 0;
+	return do_fork(t, a.flags, (int)a.exit_signal, sp, a.parent_tid, a.child_tid, a.tls,
+		       a.pidfd);
+}
+
+/* wait4 and waitid: the guest's struct rusage and siginfo_t are the host's, byte for byte, so the
+ * host kernel writes them straight into guest memory and reports EFAULT where the guest's would
+ * (after reaping the child, as it does). */
+_Static_assert(sizeof(struct rusage) == 144, "struct rusage is 144 bytes on 64-bit");
+_Static_assert(sizeof(siginfo_t) == 128 && offsetof(siginfo_t, si_pid) == 16 &&
+		       offsetof(siginfo_t, si_uid) == 20 && offsetof(siginfo_t, si_status) == 24 &&
+		       offsetof(siginfo_t, si_utime) == 32 && offsetof(siginfo_t, si_stime) == 40,
+	       "host siginfo_t (SIGCHLD fields) is the 64-bit guests' layout");
+
+/* A host pointer for an optional guest out-argument: NULL for NULL, and for an address outside
+ * the guest one that the host kernel will refuse with EFAULT. */
+static void *out_ptr(struct sc_process *p, gaddr_t addr, size_t n)
+{
+	if (!addr)
+		return NULL;
+	void *h = guest_io_buf(p, addr, n);
+	return h ? h : (void *)~(uintptr_t)0;
+}
+
+SYSCALL_DEFINE4(wait4, pid, pid, ptr, status, int, options, ptr, ru)
+{
+	struct sc_process *p = t->proc;
+	long r = syscall(SYS_wait4, pid, out_ptr(p, status, sizeof(int)), options,
+			 out_ptr(p, ru, sizeof(struct rusage)));
+	return r < 0 ? -errno : r;
+}
+
+SYSCALL_DEFINE5(waitid, int, idtype, int, id, ptr, info, int, options, ptr, ru)
+{
+	struct sc_process *p = t->proc;
+	long r = syscall(SYS_waitid, idtype, id, out_ptr(p, info, sizeof(siginfo_t)), options,
+			 out_ptr(p, ru, sizeof(struct rusage)));
+	return r < 0 ? -errno : r;
+}
