@@ -29,7 +29,7 @@ import sys
 
 ARCHES = ["x86_64", "arm64"]
 HOST_MACRO = {"x86_64": "__x86_64__", "arm64": "__aarch64__"}
-RET_KINDS = ["dec", "hex", "oct", "udec", "fd", "none"]
+RET_KINDS = ["dec", "hex", "oct", "udec", "fd", "signo", "none"]
 CLASSES = ["file", "desc", "process", "network", "memory", "signal", "ipc", "stat", "lstat",
            "fstat", "statfs", "fstatfs", "creds", "clock", "pure", "stat_like", "statfs_like"]
 
@@ -132,12 +132,18 @@ def read_syscalls(path):
             outs = 0
             special = None
             nargs = -1
+            eintr = 0
             for w in words[3:]:
                 k, _, v = w.partition("=")
                 if k == "special":
                     special = v
                 elif k == "nargs":
                     nargs = int(v)
+                elif k == "eintr":
+                    kinds = ["restartsys", "nohand", "block", "eintr"]
+                    if v not in kinds:
+                        sys.exit(f"{where}: eintr= wants one of {kinds}")
+                    eintr = kinds.index(v)
                 elif k.isdigit() and int(k) < 6:
                     i = int(k)
                     if v.startswith("out:"):
@@ -151,7 +157,7 @@ def read_syscalls(path):
                     sys.exit(f"{where}: bad override '{w}'")
             if name in out:
                 sys.exit(f"{where}: {name} given twice")
-            out[name] = (cl, "dec" if ret == "-" else ret, args, outs, special, nargs)
+            out[name] = (cl, "dec" if ret == "-" else ret, args, outs, special, nargs, eintr)
     return out
 
 
@@ -246,7 +252,7 @@ const char *sc_errno_text(int e)
     sysinfo = read_syscalls(sys_tbl)
     c.append("const struct sc_trace_rule sc_trace_rules[] = {")
     for name in sorted(sysinfo):
-        cl, ret, args, outs, special, nargs = sysinfo[name]
+        cl, ret, args, outs, special, nargs, eintr = sysinfo[name]
         clm = " | ".join(f"TC_{x}" for x in cl) or "0"
         def arg(a):
             if not a:
@@ -261,7 +267,7 @@ const char *sc_errno_text(int e)
             return f"{{ TP_{pr}, -1, &sc_xlat_{param} }}"
         argv = ", ".join(arg(a) for a in args)
         sp = f"TS_{special}" if special else "0"
-        c.append(f"\t{{ {cstr(name)}, {clm}, TR_{ret}, {sp}, {outs:#x}, {nargs}, {{ {argv} }} }},")
+        c.append(f"\t{{ {cstr(name)}, {clm}, TR_{ret}, {sp}, {outs:#x}, {nargs}, {eintr}, {{ {argv} }} }},")
     c.append("};")
     c.append(f"const unsigned sc_trace_nrules = {len(sysinfo)};")
     h += ["", "#endif"]

@@ -401,6 +401,7 @@ int syscorn_trace(syscorn *p, const syscorn_trace_opts *o, syscorn_trace_write_f
 	if (!o->output)
 		tr->flags |= SC_TRACE_F_UNBUFFERED;
 	tr->show_pid = (tr->flags & SC_TRACE_F_PID_COLUMN) != 0;
+	pthread_mutex_init(&tr->lock, NULL);
 	tr->arch = -1;
 	tr->timed = (tr->flags & (SC_TRACE_F_DURATION | SC_TRACE_F_SUMMARY | SC_TRACE_F_SUMMARY_TOO |
 				  SC_TRACE_F_JSON)) != 0;
@@ -426,7 +427,8 @@ int syscorn_trace(syscorn *p, const syscorn_trace_opts *o, syscorn_trace_write_f
 		tr->nnames = o->nnames;
 	}
 	p->tracer = tr;
-	sc_trace_start(p);
+	if (p->arch && p->uc)
+		sc_trace_start(p); /* loaded already: the execve line now (else at the first run) */
 	return 0;
 }
 
@@ -444,8 +446,7 @@ void sc_trace_free(struct sc_process *p)
 		free(tr->counts[a]);
 	}
 	free(tr->out.p);
-	free(tr->line.p);
-	free(tr->json.p);
+	pthread_mutex_destroy(&tr->lock);
 	free(tr);
 	p->tracer = NULL;
 }

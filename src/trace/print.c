@@ -1291,6 +1291,19 @@ void tp_arg(struct sc_tprint *tp, int i, const struct sc_trace_arg *a)
 		}
 		break;
 	}
+	case TP_siginfo: {
+		uint8_t raw[128];
+		if (!v) {
+			tb_puts(b, "NULL");
+		} else if (!tp_read(tp, v, raw, sizeof raw)) {
+			tp_addr(tp, v);
+		} else {
+			struct sc_trace_siginfo si;
+			tp_siginfo_decode(raw, &si);
+			tp_siginfo_text(b, &si);
+		}
+		break;
+	}
 	case TP_sockaddr: tp_sockaddr(tp, v, a->param >= 0 ? (int32_t)pv : 0); break;
 	case TP_statx_flags: {
 		uint32_t f = (uint32_t)v;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../arch/arch.h"
 #include "xlat.h"
 
 #define ARG(i) (tp->c->args[i])
@@ -553,6 +554,29 @@ static bool dec_arch_prctl(struct sc_tprint *tp)
 	return true;
 }
 
+/* rt_sigreturn({mask=[...]}): the mask of the frame the call restores, at the guest's SP. */
+static bool dec_rt_sigreturn(struct sc_tprint *tp)
+{
+	if (tp->exiting)
+		return true;
+	uint64_t sp = 0, m;
+	uc_reg_read(tp->t->uc, tp->p->arch->sp_reg, &sp);
+	uint64_t at = sp + (tp->arch == SC_XA_ARM64 ? 168 : 296);
+	/* the call "returns" the frame's rax / x0 */
+	uint64_t ret_at = sp + (tp->arch == SC_XA_ARM64 ? 312 : 144);
+	if (!tp_read(tp, ret_at, &tp->c->saved[0], 8))
+		tp->c->saved[0] = 0;
+	tp_sep(tp, 0);
+	tb_puts(tp->b, "{mask=");
+	if (tp_read(tp, at, &m, 8))
+		tp_sigset(tp, at, 8);
+	else
+		tp_addr(tp, at);
+	tb_putc(tp->b, '}');
+	tp->c->next_arg = 1;
+	return true;
+}
+
 static bool dec_sched_getscheduler(struct sc_tprint *tp)
 {
 	if (!tp->exiting) {
@@ -668,7 +692,7 @@ static bool dec_nanosleep(struct sc_tprint *tp)
 static void print_wstatus(struct sc_tbuf *b, int s, struct sc_tprint *tp)
 {
 	if ((s & 0x7f) == 0) {
-		tb_printf(b, "[{WIFEXITED(s) && WEXITSTATUS(s) == %d}", (s >> 8) & 0xff);
+		tb_printf(b, "[{WIFEXITED(s) && WEXITSTATUS(s) == %d", (s >> 8) & 0xff);
 	} else if (((s & 0x7f) + 1) >> 1 > 0 && (s & 0xff) != 0x7f) {
 		tb_puts(b, "[{WIFSIGNALED(s) && WTERMSIG(s) == ");
 		tp_signame(tp, s & 0x7f);
@@ -1024,6 +1048,7 @@ bool ts_decode(struct sc_tprint *tp)
 	case TS_arch_prctl: return dec_arch_prctl(tp);
 	case TS_getresid: return dec_getresid(tp);
 	case TS_sendfile: return dec_sendfile(tp);
+	case TS_rt_sigreturn: return dec_rt_sigreturn(tp);
 	case TS_sched_getscheduler: return dec_sched_getscheduler(tp);
 	case TS_getgroups: return dec_getgroups(tp);
 	case TS_sched_affinity: return dec_sched_affinity(tp);

@@ -227,6 +227,7 @@ static struct sc_trace_sys *sys_table(struct sc_tracer *tr, struct sc_process *p
 			e->classes = r->classes;
 			e->ret = r->ret;
 			e->special = r->special;
+			e->eintr = r->eintr;
 		}
 		e->traced = !tr->sel_none && name_selected(tr, m->name, e->classes);
 		if (e->special == TS_clone || !strcmp(m->name, "fork") || !strcmp(m->name, "vfork") ||
@@ -242,27 +243,104 @@ static struct sc_trace_sys *sys_table(struct sc_tracer *tr, struct sc_process *p
 	return s;
 }
 
+/* ------------------------------------------------------------------ per-thread state */
+
+/* What one guest thread (one host thread) is printing: threads trace concurrently, and only
+ * the output, the counts and the lazily built tables are shared (under tr->lock). */
+struct sc_trace_tls {
+	struct sc_tracer *tr;
+	struct sc_trace_call call;
+	struct sc_tbuf line, json;
+	struct sc_tbuf deferred; /* signal lines that arrive inside a call: after its line */
+	bool in_call;
+	int tid;
+};
+static __thread struct sc_trace_tls *tls;
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+
+static void tls_free(void *v)
+{
+	struct sc_trace_tls *t = v;
+	free(t->line.p);
+	free(t->json.p);
+	free(t->deferred.p);
+	free(t);
+}
+
+static void tls_init(void)
+{
+	pthread_key_create(&tls_key, tls_free);
+}
+
+static struct sc_trace_tls *my_tls(struct sc_tracer *tr)
+{
+	struct sc_trace_tls *t = tls;
+	if (__builtin_expect(t != NULL && t->tr == tr, 1))
+		return t;
+	if (!t) {
+		pthread_once(&tls_once, tls_init);
+		t = calloc(1, sizeof *t);
+		if (!t)
+			abort();
+		pthread_setspecific(tls_key, t);
+		tls = t;
+	}
+	t->tr = tr;
+	t->line.len = t->json.len = t->deferred.len = 0;
+	t->in_call = false;
+	t->tid = (int)gettid();
+	return t;
+}
+
 /* ------------------------------------------------------------------ output */
 
-static void out_flush(struct sc_tracer *tr)
+static void out_flush_locked(struct sc_tracer *tr)
 {
 	if (tr->out.len && tr->write)
 		tr->write(tr->write_data, tr->pid, tr->out.p, tr->out.len);
 	tr->out.len = 0;
 }
 
+static void out_flush(struct sc_tracer *tr)
+{
+	pthread_mutex_lock(&tr->lock);
+	out_flush_locked(tr);
+	pthread_mutex_unlock(&tr->lock);
+}
+
+static void emit(struct sc_tracer *tr, const char *s, size_t n);
+
 void sc_trace_flush(struct sc_process *p)
 {
-	if (p->tracer)
-		out_flush(p->tracer);
+	struct sc_tracer *tr = p->tracer;
+	if (!tr)
+		return;
+	struct sc_trace_tls *tl = tls && tls->tr == tr ? tls : NULL;
+	if (tl && tl->in_call && tl->call.sys->special == TS_execve && !tl->call.exec_shown) {
+		/* about to become another program: this line ends here, as a success */
+		struct sc_trace_call *c = &tl->call;
+		struct sc_tbuf *b = &tl->line;
+		size_t start = c->flushed;
+		tb_puts(b, ") ");
+		while (b->len < 40)
+			tb_putc(b, ' ');
+		tb_puts(b, "= 0\n");
+		if (!(tr->flags & (SC_TRACE_F_JSON | SC_TRACE_F_FAILED | SC_TRACE_F_SUMMARY)))
+			emit(tr, b->p + start, b->len - start);
+		c->exec_shown = true;
+	}
+	out_flush(tr);
 }
 
 /* Moves finished text to the output; writes it at once when unbuffered. */
 static void emit(struct sc_tracer *tr, const char *s, size_t n)
 {
+	pthread_mutex_lock(&tr->lock);
 	tb_putn(&tr->out, s, n);
 	if ((tr->flags & SC_TRACE_F_UNBUFFERED) || tr->out.len >= 32768)
-		out_flush(tr);
+		out_flush_locked(tr);
+	pthread_mutex_unlock(&tr->lock);
 }
 
 static void now(struct timespec *ts)
@@ -284,10 +362,11 @@ static int64_t ts_ns(const struct timespec *t)
 static void leader(struct sc_tracer *tr, struct sc_tbuf *b, const struct timespec *wall)
 {
 	if (tr->show_pid) {
+		int id = tls && tls->tr == tr ? tls->tid : tr->pid;
 		if (tr->flags & SC_TRACE_F_PID_COLUMN)
-			tb_printf(b, "%-5d ", tr->pid);
+			tb_printf(b, "%-5d ", id);
 		else
-			tb_printf(b, "[pid %5d] ", tr->pid);
+			tb_printf(b, "[pid %5d] ", id);
 	}
 	if (tr->tflag) {
 		if (tr->tflag >= 3) {
@@ -336,7 +415,10 @@ static void whole_line(struct sc_tracer *tr, const char *text, const char *event
 		tb_puts(&b, text);
 		tb_putc(&b, '\n');
 	}
-	emit(tr, b.p, b.len);
+	if (tls && tls->tr == tr && tls->in_call)
+		tb_putn(&tls->deferred, b.p, b.len);
+	else
+		emit(tr, b.p, b.len);
 	free(b.p);
 }
 
@@ -387,42 +469,45 @@ static const char *sys_name(const struct sc_trace_call *c, char *tmp, size_t n)
 	return tmp;
 }
 
-static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_trace_call *c)
+static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+			struct sc_trace_tls *tl)
 {
-	struct sc_tbuf *b = &tr->line;
+	struct sc_trace_call *c = &tl->call;
+	struct sc_tbuf *b = &tl->line;
 	b->len = 0;
 	leader(tr, b, &c->wall);
 	char tmp[40];
 	c->name_pos = (uint32_t)b->len;
 	tb_puts(b, sys_name(c, tmp, sizeof tmp));
 	tb_putc(b, '(');
-	struct sc_tprint tp = { tr, p, c, b, c->arch, false };
+	struct sc_tprint tp = { tr, p, t, c, b, c->arch, false };
 	c->next_arg = 0;
 	c->nargs_printed = 0;
 	print_args(&tp);
 	c->flushed = 0;
-	if ((tr->flags & SC_TRACE_F_UNBUFFERED) && !(tr->flags & (SC_TRACE_F_SUCCESS | SC_TRACE_F_FAILED))
-	    && !(tr->flags & SC_TRACE_F_JSON)) {
+	/* Unbuffered (stderr), the start of the line goes out before the call, as strace's does,
+	 * so that what the call itself writes comes after it; not when several processes or
+	 * threads share the output, whose lines must stay whole. */
+	if ((tr->flags & SC_TRACE_F_UNBUFFERED) && !tr->show_pid &&
+	    !(tr->flags & (SC_TRACE_F_SUCCESS | SC_TRACE_F_FAILED | SC_TRACE_F_JSON))) {
 		emit(tr, b->p, b->len);
 		c->flushed = b->len;
 	}
 }
 
-static void json_line(struct sc_tracer *tr, struct sc_trace_call *c, size_t args_end,
+static void json_line(struct sc_tracer *tr, struct sc_trace_tls *tl, size_t args_end,
 		      size_t ret_pos, size_t ret_end);
 
-static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_trace_call *c,
-		       bool noreturn)
+static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+		       struct sc_trace_tls *tl, bool noreturn)
 {
-	struct sc_tbuf *b = &tr->line;
-	struct sc_tprint tp = { tr, p, c, b, c->arch, true };
+	struct sc_trace_call *c = &tl->call;
+	struct sc_tbuf *b = &tl->line;
+	struct sc_tprint tp = { tr, p, t, c, b, c->arch, true };
 	print_args(&tp);
 	size_t args_end = b->len;
 	tb_puts(b, ") ");
 	size_t col = b->len;
-	for (size_t i = 0; i < c->flushed && i < b->len; i++)
-		if (b->p[i] == '\n')
-			col = b->len - i - 1;
 	if (col < 40) {
 		static const char spaces[41] = "                                        ";
 		tb_putn(b, spaces, 40 - col);
@@ -431,6 +516,14 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_tra
 	size_t ret_pos = b->len;
 	if (noreturn) {
 		tb_putc(b, '?');
+	} else if (c->err == 4 /* EINTR */ && c->sys->eintr != SC_EINTR_PLAIN) {
+		/* interrupted by a signal: strace sees the kernel's restart code, not EINTR */
+		static const char *const what[3] = {
+			"ERESTARTSYS (To be restarted if SA_RESTART is set)",
+			"ERESTARTNOHAND (To be restarted if no handler)",
+			"ERESTART_RESTARTBLOCK (Interrupted by signal)" };
+		tb_puts(b, "? ");
+		tb_puts(b, what[c->sys->eintr]);
 	} else if (c->err) {
 		const char *n = sc_errno_name(c->err), *t = sc_errno_text(c->err);
 		tb_puts(b, "-1 ");
@@ -451,6 +544,14 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_tra
 		case TR_oct: tb_printf(b, "%#llo", (unsigned long long)c->ret); break;
 		case TR_udec: tb_udec(b, (uint64_t)c->ret); break;
 		case TR_fd: tp_fd(&tp, (int)c->ret); break;
+		case TR_signo:
+			tb_dec(b, c->ret);
+			if (c->ret > 0 && c->ret <= 64) {
+				tb_puts(b, " (");
+				tp_signame(&tp, (int)c->ret);
+				tb_putc(b, ')');
+			}
+			break;
 		case TR_none: tb_putc(b, '?'); break;
 		default: tb_dec(b, c->ret); break;
 		}
@@ -472,9 +573,18 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_tra
 	if ((tr->flags & SC_TRACE_F_FAILED) && !c->err)
 		return;
 	if (tr->flags & SC_TRACE_F_JSON)
-		json_line(tr, c, args_end, ret_pos, ret_end);
+		json_line(tr, tl, args_end, ret_pos, ret_end);
 	else
 		emit(tr, b->p + c->flushed, b->len - c->flushed);
+}
+
+/* The signal lines that came during the call, after its line. */
+static void emit_deferred(struct sc_tracer *tr, struct sc_trace_tls *tl)
+{
+	if (tl->deferred.len) {
+		emit(tr, tl->deferred.p, tl->deferred.len);
+		tl->deferred.len = 0;
+	}
 }
 
 static bool forks(const struct sc_trace_call *c)
@@ -487,16 +597,17 @@ static void count_call(struct sc_tracer *tr, struct sc_trace_call *c)
 	unsigned n = tr->nsys[c->arch];
 	if (c->nr >= n)
 		return;
-	if (!tr->counts[c->arch]) {
+	pthread_mutex_lock(&tr->lock);
+	if (!tr->counts[c->arch])
 		tr->counts[c->arch] = calloc(n, sizeof *tr->counts[c->arch]);
-		if (!tr->counts[c->arch])
-			return;
+	if (tr->counts[c->arch]) {
+		struct sc_trace_count *k = &tr->counts[c->arch][c->nr];
+		k->calls++;
+		if (c->err)
+			k->errors++;
+		k->ns += (uint64_t)c->dur_ns;
 	}
-	struct sc_trace_count *k = &tr->counts[c->arch][c->nr];
-	k->calls++;
-	if (c->err)
-		k->errors++;
-	k->ns += (uint64_t)c->dur_ns;
+	pthread_mutex_unlock(&tr->lock);
 }
 
 uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
@@ -509,7 +620,12 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 	if (__builtin_expect(tr->arch < 0, 0))
 		tr->arch = sc_trace_arch(p);
 	int ai = tr->arch;
-	struct sc_trace_sys *tab = tr->sys[ai] ? tr->sys[ai] : sys_table(tr, p, ai);
+	struct sc_trace_sys *tab = __atomic_load_n(&tr->sys[ai], __ATOMIC_ACQUIRE);
+	if (__builtin_expect(!tab, 0)) {
+		pthread_mutex_lock(&tr->lock);
+		tab = sys_table(tr, p, ai);
+		pthread_mutex_unlock(&tr->lock);
+	}
 	const struct sc_trace_sys *s = nr < tr->nsys[ai] ? &tab[nr] : &unknown;
 	bool show = s->traced && !(tr->flags & SC_TRACE_F_SUMMARY);
 	bool count = (tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_SUMMARY_TOO)) && s->traced;
@@ -517,7 +633,10 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 		show = false;
 	if (!show && !count)
 		return sc_dispatch_untraced(t, nr, args);
-	struct sc_trace_call *c = &tr->call;
+	struct sc_trace_tls *tl = my_tls(tr);
+	if (__builtin_expect(tl->in_call, 0)) /* a call from a signal handler run inside one */
+		return sc_dispatch_untraced(t, nr, args);
+	struct sc_trace_call *c = &tl->call;
 	c->sys = s;
 	c->nr = nr;
 	memcpy(c->args, args, sizeof c->args);
@@ -526,14 +645,16 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 	c->ret_override = -1;
 	c->err = 0;
 	c->flushed = 0;
+	c->exec_shown = false;
 	if (tr->tflag || (tr->flags & SC_TRACE_F_JSON))
 		now(&c->wall);
 	struct timespec t0, t1;
 	if (show)
-		trace_enter(tr, p, c);
+		trace_enter(tr, p, t, tl);
 	if (forks(c))
 		out_flush(tr);
-	int pid = tr->pid;
+	int pid = tr->pid, tid = tl->tid;
+	tl->in_call = show;
 	uint64_t r;
 	if (tr->timed) {
 		mono(&t0);
@@ -544,24 +665,43 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 		r = sc_dispatch_untraced(t, nr, args);
 		c->dur_ns = 0;
 	}
+	tl->in_call = false;
 	c->ret = (int64_t)r;
-	c->err = (int64_t)r < 0 && (int64_t)r > -4096 ? (int)-(int64_t)r : 0;
-	if (forks(c) && !c->err && r == 0 && getpid() != pid) {
-		/* The child of a fork: its first line is its next syscall. */
-		tr->pid = getpid();
-		tr->line.len = 0;
-		tr->out.len = 0;
-		if (tr->flags & SC_TRACE_F_FOLLOW)
-			tr->show_pid = !(tr->flags & SC_TRACE_F_FF);
-		else
-			tr->sel_none = true, tr->flags &= ~(uint32_t)SC_TRACE_F_SUMMARY_TOO;
+	if (s->special == TS_rt_sigreturn)
+		c->ret = (int64_t)c->saved[0]; /* what the frame restores, read at entry */
+	c->err = c->ret < 0 && c->ret > -4096 ? (int)-c->ret : 0;
+	if (forks(c) && !c->err && r == 0 && (getpid() != pid || (int)gettid() != tid)) {
+		/* The child of a fork (or a new thread): its first line is its next syscall. */
+		tl->line.len = 0;
+		tl->deferred.len = 0;
+		tl->tid = (int)gettid();
+		if (getpid() != pid) {
+			tr->pid = getpid();
+			tr->out.len = 0;
+			if (tr->flags & SC_TRACE_F_FOLLOW) {
+				tr->show_pid = !(tr->flags & SC_TRACE_F_FF);
+			} else {
+				tr->sel_none = true;
+				tr->flags &= ~(uint32_t)(SC_TRACE_F_SUMMARY | SC_TRACE_F_SUMMARY_TOO);
+				tr->flags |= SC_TRACE_F_QUIET_EXIT;
+				for (int a = 0; a < 2; a++)
+					for (unsigned i = 0; tr->sys[a] && i < tr->nsys[a]; i++)
+						tr->sys[a][i].traced = false;
+			}
+		}
 		return r;
 	}
 	if (forks(c) && !c->err && (tr->flags & SC_TRACE_F_FOLLOW) && !(tr->flags & SC_TRACE_F_FF))
 		tr->show_pid = true;
 	bool noreturn = s->ret == TR_none && p->exit.done;
+	if (show && c->exec_shown) {
+		/* the execve was printed as successful, but the host's execve failed */
+		tl->line.len = 0;
+		trace_enter(tr, p, t, tl);
+	}
 	if (show)
-		trace_exit(tr, p, c, noreturn);
+		trace_exit(tr, p, t, tl, noreturn);
+	emit_deferred(tr, tl);
 	if (count && !noreturn)
 		count_call(tr, c);
 	if ((s->kind & (SC_TSYS_KILL | SC_TSYS_TGKILL)) && !c->err) {
@@ -601,14 +741,15 @@ static void json_time(struct sc_tbuf *b, const char *key, int64_t sec, int64_t n
 
 /* One JSON object per syscall: the decoded arguments are the text strace would print for
  * each, so a JSON line and a text line carry the same facts. */
-static void json_line(struct sc_tracer *tr, struct sc_trace_call *c, size_t args_end,
+static void json_line(struct sc_tracer *tr, struct sc_trace_tls *tl, size_t args_end,
 		      size_t ret_pos, size_t ret_end)
 {
-	struct sc_tbuf *j = &tr->json;
-	const char *line = tr->line.p;
+	struct sc_trace_call *c = &tl->call;
+	struct sc_tbuf *j = &tl->json;
+	const char *line = tl->line.p;
 	char tmp[40];
 	j->len = 0;
-	tb_printf(j, "{\"pid\":%d,\"tid\":%d", tr->pid, tr->pid);
+	tb_printf(j, "{\"pid\":%d,\"tid\":%d", tr->pid, tl->tid);
 	json_time(j, "time", c->wall.tv_sec, c->wall.tv_nsec);
 	tb_puts(j, ",\"syscall\":");
 	const char *name = sys_name(c, tmp, sizeof tmp);
@@ -680,7 +821,8 @@ void sc_trace_start(struct sc_process *p)
 	for (a += 8; !copy_from_guest(p, &v, a, 8) && v != 0; a += 16) /* AT_NULL ends auxv */
 		if (v == 31 && !copy_from_guest(p, &v, a + 8, 8)) /* AT_EXECFN */
 			path = v;
-	struct sc_trace_call *c = &tr->call;
+	struct sc_trace_tls *tl = my_tls(tr);
+	struct sc_trace_call *c = &tl->call;
 	memset(c, 0, sizeof *c);
 	c->sys = s;
 	c->nr = (uint64_t)(s - tab);
@@ -690,8 +832,8 @@ void sc_trace_start(struct sc_process *p)
 	c->arch = ai;
 	c->ret_override = -1;
 	now(&c->wall);
-	trace_enter(tr, p, c);
-	trace_exit(tr, p, c, false);
+	trace_enter(tr, p, &p->thread, tl);
+	trace_exit(tr, p, &p->thread, tl, false);
 }
 
 static const char *signame(int sig, char *tmp, size_t n)
@@ -715,15 +857,12 @@ static const char *xname(const struct sc_xlat *x, int64_t v)
 	return NULL;
 }
 
-void sc_trace_signal(struct sc_process *p, const struct sc_trace_siginfo *si)
+/* "{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=..., ...}" as strace prints a siginfo. */
+void tp_siginfo_text(struct sc_tbuf *b, const struct sc_trace_siginfo *si)
 {
-	struct sc_tracer *tr = p->tracer;
-	if (!tr || (tr->flags & SC_TRACE_F_SUMMARY) || !(tr->sig_sel & (1ull << (si->signo - 1))))
-		return;
-	struct sc_tbuf b = { 0 };
 	char t1[16], t2[16];
 	const char *sn = signame(si->signo, t1, sizeof t1);
-	tb_printf(&b, "--- %s {si_signo=%s, si_code=", sn, sn);
+	tb_printf(b, "{si_signo=%s, si_code=", sn);
 	const struct sc_xlat *codes = NULL;
 	switch (si->signo) {
 	case SIGSEGV: codes = &sc_xlat_segv_codes; break;
@@ -736,31 +875,102 @@ void sc_trace_signal(struct sc_process *p, const struct sc_trace_siginfo *si)
 	const char *cn = si->code <= 0 || si->code == 0x80 ? xname(&sc_xlat_si_codes, si->code)
 		       : codes ? xname(codes, si->code) : NULL;
 	if (cn)
-		tb_puts(&b, cn);
+		tb_puts(b, cn);
 	else
-		tb_printf(&b, "%d", si->code);
-	if (si->code <= 0) {
-		tb_printf(&b, ", si_pid=%d, si_uid=%d", si->pid, si->uid);
+		tb_printf(b, "%d", si->code);
+	if (si->code == -2) { /* SI_TIMER */
+		tb_printf(b, ", si_timerid=%#x, si_overrun=%d, si_int=%d, si_ptr=", si->timerid,
+			  si->overrun, (int32_t)si->value);
+		if (si->value)
+			tb_hex(b, si->value);
+		else
+			tb_puts(b, "NULL");
+	} else if (si->code <= 0) {
+		tb_printf(b, ", si_pid=%d, si_uid=%d", si->pid, si->uid);
+		if (si->code == -1) { /* SI_QUEUE */
+			tb_printf(b, ", si_int=%d, si_ptr=", (int32_t)si->value);
+			if (si->value)
+				tb_hex(b, si->value);
+			else
+				tb_puts(b, "NULL");
+		}
 	} else if (si->signo == SIGCHLD) {
-		tb_printf(&b, ", si_pid=%d, si_uid=%d, si_status=", si->pid, si->uid);
+		tb_printf(b, ", si_pid=%d, si_uid=%d, si_status=", si->pid, si->uid);
 		if (si->code == 1)
-			tb_printf(&b, "%d", si->status);
+			tb_printf(b, "%d", si->status);
 		else
-			tb_puts(&b, signame(si->status, t2, sizeof t2));
-		tb_printf(&b, ", si_utime=%ld, si_stime=%ld", si->utime, si->stime);
-	} else if (si->code != 0x80) {
-		tb_puts(&b, ", si_addr=");
+			tb_puts(b, signame(si->status, t2, sizeof t2));
+		tb_printf(b, ", si_utime=%ld, si_stime=%ld", si->utime, si->stime);
+	} else if (si->code != 0x80 && codes) {
+		tb_puts(b, ", si_addr=");
 		if (si->addr)
-			tb_hex(&b, si->addr);
+			tb_hex(b, si->addr);
 		else
-			tb_puts(&b, "NULL");
+			tb_puts(b, "NULL");
 	}
-	tb_puts(&b, "} ---");
+	tb_putc(b, '}');
+}
+
+void tp_siginfo_decode(const void *raw, struct sc_trace_siginfo *si)
+{
+	const uint8_t *b = raw;
+	int32_t w[4];
+	memcpy(w, b, sizeof w); /* signo, errno, code, pad */
+	memset(si, 0, sizeof *si);
+	si->signo = w[0];
+	si->code = w[2];
+	int32_t pid, uid, status;
+	int64_t ut, st;
+	uint64_t addr, value;
+	memcpy(&pid, b + 16, 4);
+	memcpy(&uid, b + 20, 4);
+	memcpy(&status, b + 24, 4);
+	memcpy(&ut, b + 32, 8);
+	memcpy(&st, b + 40, 8);
+	memcpy(&addr, b + 16, 8);
+	memcpy(&value, b + 24, 8);
+	if (si->code == -2) { /* SI_TIMER: tid, overrun, value */
+		si->timerid = pid;
+		si->overrun = uid;
+		si->value = value;
+	} else if (si->code <= 0 || si->signo == SIGCHLD) {
+		si->pid = pid;
+		si->uid = uid;
+		si->value = value;
+		si->status = status;
+		si->utime = (long)ut;
+		si->stime = (long)st;
+	} else {
+		si->addr = addr;
+	}
+}
+
+void sc_trace_signal(struct sc_process *p, const struct sc_trace_siginfo *si)
+{
+	struct sc_tracer *tr = p->tracer;
+	if (!tr || (tr->flags & SC_TRACE_F_SUMMARY) || si->signo < 1 || si->signo > 64 ||
+	    !(tr->sig_sel & (1ull << (si->signo - 1))))
+		return;
+	struct sc_tbuf b = { 0 };
+	char t1[16];
+	const char *sn = signame(si->signo, t1, sizeof t1);
+	tb_printf(&b, "--- %s ", sn);
+	tp_siginfo_text(&b, si);
+	tb_puts(&b, " ---");
 	char fields[128];
 	snprintf(fields, sizeof fields, ",\"signal\":\"%s\",\"si_code\":%d", sn, si->code);
 	whole_line(tr, b.p, "signal", fields);
 	free(b.p);
 	tr->signal_shown = si->signo;
+}
+
+void sc_trace_signal_raw(struct sc_process *p, const void *siginfo)
+{
+	if (!p->tracer)
+		return;
+	struct sc_trace_siginfo si;
+	tp_siginfo_decode(siginfo, &si);
+	sc_trace_signal(p, &si);
 }
 
 static void summary(struct sc_tracer *tr, struct sc_process *p);

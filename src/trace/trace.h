@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -27,7 +28,7 @@ enum {
 };
 
 /* How a successful return value prints. */
-enum { TR_dec, TR_hex, TR_oct, TR_udec, TR_fd, TR_none };
+enum { TR_dec, TR_hex, TR_oct, TR_udec, TR_fd, TR_signo, TR_none };
 
 /* Argument printers. Each handler type tag has a default printer (trace.c); the rules file
  * can name another one, optionally with a parameter: a constant table for flags/enum, or an
@@ -41,7 +42,7 @@ enum { TR_dec, TR_hex, TR_oct, TR_udec, TR_fd, TR_none };
 	X(sysinfo) X(rusage) X(tms) X(sched_param) X(cpuset) X(dirents) X(epoll_event)     \
 	X(itimerval) X(statx_flags) X(access_mode) X(dev) X(rlim_res) X(clockid) X(off_ptr) \
 	X(gid_list) X(xattr_list) X(time_ptr) X(getcpu_ptr) X(sa_handler) X(epoll_events)  \
-	X(timezone) X(dirfd_or_fd) X(sockaddr) X(itimerspec)
+	X(timezone) X(dirfd_or_fd) X(sockaddr) X(itimerspec) X(siginfo)
 
 enum sc_trace_printer {
 #define TP_ENUM(n) TP_##n,
@@ -57,7 +58,7 @@ enum sc_trace_printer {
 	X(preadv) X(getresid) X(pipe) X(nanosleep) X(sched_affinity) X(getgroups) X(wait4) \
 	X(rt_sigaction) X(rt_sigprocmask) X(getpriority) X(epoll_wait) X(mknod) X(lseek)    \
 	X(getcwd) X(sendfile) X(sched_getscheduler) X(socket) X(socketpair) X(sockname)    \
-	X(recvfrom) X(msg) X(sockopt)
+	X(recvfrom) X(msg) X(sockopt) X(rt_sigreturn)
 
 enum sc_trace_special {
 #define TS_ENUM(n) TS_##n,
@@ -81,16 +82,19 @@ struct sc_trace_rule {
 	uint8_t special;   /* TS_* */
 	uint8_t outs;      /* bit i: argument i is written by the call (printed on exit) */
 	int8_t nargs;      /* arguments strace prints, -1: the handler's count */
+	uint8_t eintr;     /* what the kernel says of a call a signal interrupted: SC_EINTR_* */
 	struct sc_trace_arg args[6];
 };
 extern const struct sc_trace_rule sc_trace_rules[];
+/* The kernel's internal codes for an interrupted call, which strace shows ("= ? ERESTARTSYS"). */
+enum { SC_EINTR_RESTARTSYS, SC_EINTR_NOHAND, SC_EINTR_BLOCK, SC_EINTR_PLAIN };
 extern const unsigned sc_trace_nrules;
 
 /* Per architecture and syscall number: the rule put together with the handler's metadata. */
 struct sc_trace_sys {
 	const struct sc_syscall_meta *meta; /* NULL: a number the table does not know */
 	uint32_t classes;
-	uint8_t ret, special, nargs, outs;
+	uint8_t ret, special, nargs, outs, eintr;
 	bool traced;                        /* selected by -e trace= */
 	uint8_t kind;                       /* SC_TSYS_* */
 	struct sc_trace_arg args[6];
@@ -122,6 +126,7 @@ struct sc_trace_call {
 	size_t flushed;    /* how much of the line went out at entry (unbuffered output) */
 	uint32_t name_pos;
 	uint64_t saved[2]; /* what a special decoder read at entry (in/out lengths) */
+	bool exec_shown;   /* an execve line printed as successful before the host's execve */
 	/* JSON: where each argument's text starts in the line, its name and raw value. */
 	int nargs_printed;
 	uint32_t argpos[8];
@@ -136,7 +141,12 @@ struct sc_trace_siginfo {
 	int status;           /* SIGCHLD */
 	long utime, stime;    /* SIGCHLD */
 	uint64_t addr;        /* faults */
+	uint64_t value;       /* SI_QUEUE, SI_TIMER: si_value */
+	int timerid, overrun; /* SI_TIMER */
 };
+/* "{si_signo=..., si_code=..., ...}" of a 128-byte siginfo (print.c). */
+void tp_siginfo_text(struct sc_tbuf *b, const struct sc_trace_siginfo *si);
+void tp_siginfo_decode(const void *raw, struct sc_trace_siginfo *si);
 
 enum {
 	SC_TRACE_F_FOLLOW = 1u << 0,   /* -f */
@@ -172,11 +182,8 @@ struct sc_tracer {
 	bool show_pid;        /* -f with more than one process: [pid N] prefixes */
 	syscorn_trace_write_fn write;
 	void *write_data;
+	pthread_mutex_t lock; /* output, counts, lazily built tables (threads share them) */
 	struct sc_tbuf out;   /* pending output */
-	struct sc_tbuf line;  /* the line being built */
-	struct sc_tbuf json;
-	struct sc_trace_call call;
-	bool in_call;
 	struct timespec last; /* -r */
 	struct sc_trace_sys *sys[2]; /* per architecture, by number */
 	unsigned nsys[2];
@@ -204,9 +211,13 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 void sc_trace_start(struct sc_process *p); /* the execve line, from the guest's stack */
 void sc_trace_end(struct sc_process *p);
 void sc_trace_free(struct sc_process *p);
+/* Writes what is pending; inside an execve, the execve line too, as a successful one (call it
+ * just before the host's execve: the new program does not print it again). */
 void sc_trace_flush(struct sc_process *p);
 /* A signal the guest receives: "--- SIGxxx {...} ---". */
 void sc_trace_signal(struct sc_process *p, const struct sc_trace_siginfo *si);
+/* The same from a 128-byte siginfo_t as the kernel lays it out for 64-bit guests. */
+void sc_trace_signal_raw(struct sc_process *p, const void *siginfo);
 /* A fault that ends the guest (cpu.c's report): the siginfo of its death line. */
 void sc_trace_fault(struct sc_process *p, int sig, uint64_t addr, uint64_t pc, int fault_type);
 
@@ -223,6 +234,7 @@ void tb_hex(struct sc_tbuf *b, uint64_t v);  /* 0x..., or 0 */
 struct sc_tprint {
 	struct sc_tracer *tr;
 	struct sc_process *p;
+	struct sc_thread *t;
 	struct sc_trace_call *c;
 	struct sc_tbuf *b;
 	int arch;             /* SC_XA_* */
