@@ -31,6 +31,7 @@
 #include "../loader.h"
 #include "../syscall.h"
 #include "fs_common.h"
+#include "../trace/trace.h"
 
 #define BINPRM_BUF_SIZE 256          /* what the kernel reads to pick a binary format */
 #define MAX_ARG_STRLEN (32 * 4096)   /* one argument or variable, NUL included */
@@ -386,6 +387,7 @@ static long host_execveat(struct sc_process *p, int dirfd, const char *file, cha
 	struct saved_host s = { .extra_fd = extra_fd };
 	prepare_rlimits(p, &s, native);
 	prepare_signals(p, &s);
+	sc_trace_flush(p); /* --strace: the execve line, and what is pending, before we are gone */
 	syscall(SYS_execveat, dirfd, file, argv, envp, flags);
 	long e = -errno;
 	restore_host(&s);
