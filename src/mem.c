@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 static int host_prot(int prot)
 {
@@ -26,6 +29,7 @@ int mem_init(struct sc_process *p, uint64_t size)
 		return -errno;
 	p->mem.base = b;
 	p->mem.size = size;
+	pthread_rwlock_init(&p->mem.lock, NULL);
 	return 0;
 }
 
@@ -34,9 +38,87 @@ void mem_fini(struct sc_process *p)
 	for (size_t i = 0; i < p->mem.nvmas; i++)
 		free(p->mem.vmas[i].name);
 	free(p->mem.vmas);
-	if (p->mem.base)
+	free(p->mem.engines);
+	if (p->mem.base) {
 		munmap(p->mem.base, p->mem.size);
+		pthread_rwlock_destroy(&p->mem.lock);
+	}
 	memset(&p->mem, 0, sizeof p->mem);
+}
+
+void mem_read_lock(struct sc_process *p)
+{
+	if (p->mem.locking)
+		pthread_rwlock_rdlock(&p->mem.lock);
+}
+
+void mem_read_unlock(struct sc_process *p)
+{
+	if (p->mem.locking)
+		pthread_rwlock_unlock(&p->mem.lock);
+}
+
+static void write_lock(struct sc_process *p)
+{
+	if (p->mem.locking)
+		pthread_rwlock_wrlock(&p->mem.lock);
+}
+
+static void write_unlock(struct sc_process *p)
+{
+	if (p->mem.locking)
+		pthread_rwlock_unlock(&p->mem.lock);
+}
+
+#define FOR_ENGINES(p, uc)                                                                     \
+	for (size_t e_ = 0; e_ < (p)->mem.nengines && ((uc) = (p)->mem.engines[e_], 1); e_++)
+
+int mem_add_engine(struct sc_process *p, uc_engine *uc)
+{
+	struct sc_mem *m = &p->mem;
+	if (m->nengines == m->engines_cap) {
+		size_t cap = m->engines_cap ? m->engines_cap * 2 : 8;
+		uc_engine **n = realloc(m->engines, cap * sizeof *n);
+		if (!n)
+			return -ENOMEM;
+		m->engines = n;
+		m->engines_cap = cap;
+	}
+	m->engines[m->nengines++] = uc;
+	return 0;
+}
+
+void mem_detach_engine(struct sc_process *p, uc_engine *uc)
+{
+	struct sc_mem *m = &p->mem;
+	for (size_t i = 0; i < m->nengines; i++) {
+		if (m->engines[i] == uc) {
+			m->engines[i] = m->engines[--m->nengines];
+			return;
+		}
+	}
+}
+
+/* The engine's view of a VMA: the pages past the end of its file stay inaccessible. */
+static int engine_map(uc_engine *uc, struct sc_process *p, const struct sc_vma *v, gaddr_t start,
+		      gaddr_t end)
+{
+	if (uc_mem_map_ptr(uc, start, end - start, (uint32_t)v->prot & UC_PROT_ALL,
+			   p->mem.base + start) != UC_ERR_OK)
+		return -ENOMEM;
+	if (v->eof && v->eof < end)
+		uc_mem_protect(uc, v->eof > start ? v->eof : start, end - (v->eof > start ? v->eof : start),
+			       UC_PROT_NONE);
+	return 0;
+}
+
+static void engine_protect(uc_engine *uc, const struct sc_vma *v)
+{
+	gaddr_t lim = v->eof && v->eof < v->end ? (v->eof > v->start ? v->eof : v->start) : v->end;
+	if (lim > v->start)
+		uc_mem_protect(uc, v->start, lim - v->start, (uint32_t)v->prot & UC_PROT_ALL);
+	if (lim < v->end)
+		uc_mem_protect(uc, lim, v->end - lim, UC_PROT_NONE);
 }
 
 /* Index of the first VMA whose end is > addr. */
@@ -56,11 +138,13 @@ static size_t vma_lower(const struct sc_mem *m, gaddr_t addr)
 const struct sc_vma *mem_find(struct sc_process *p, gaddr_t addr)
 {
 	struct sc_mem *m = &p->mem;
-	if (m->last < m->nvmas && m->vmas[m->last].start <= addr && addr < m->vmas[m->last].end)
-		return &m->vmas[m->last];
+	/* Readers may run side by side (mem_read_lock): the cache is one word. */
+	size_t last = __atomic_load_n(&m->last, __ATOMIC_RELAXED);
+	if (last < m->nvmas && m->vmas[last].start <= addr && addr < m->vmas[last].end)
+		return &m->vmas[last];
 	size_t i = vma_lower(m, addr);
 	if (i < m->nvmas && m->vmas[i].start <= addr) {
-		m->last = i;
+		__atomic_store_n(&m->last, i, __ATOMIC_RELAXED);
 		return &m->vmas[i];
 	}
 	return NULL;
@@ -84,7 +168,7 @@ static int vma_insert_at(struct sc_mem *m, size_t i, const struct sc_vma *v)
 
 static bool vma_same_kind(const struct sc_vma *a, const struct sc_vma *b)
 {
-	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags)
+	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags || a->eof != b->eof)
 		return false;
 	if ((a->name == NULL) != (b->name == NULL) || (a->name && strcmp(a->name, b->name)))
 		return false;
@@ -166,13 +250,15 @@ static int unmap_vmas(struct sc_process *p, gaddr_t start, gaddr_t end)
 	if (r)
 		return r;
 	bool code = false;
+	uc_engine *uc;
 	for (size_t i = first; i < last; i++) {
-		if (p->uc)
-			uc_mem_unmap(p->uc, m->vmas[i].start, m->vmas[i].end - m->vmas[i].start);
+		FOR_ENGINES(p, uc)
+			uc_mem_unmap(uc, m->vmas[i].start, m->vmas[i].end - m->vmas[i].start);
 		code |= (m->vmas[i].prot & PROT_EXEC) != 0;
 	}
-	if (code && p->uc)
-		uc_ctl_remove_cache(p->uc, start, end);
+	if (code)
+		FOR_ENGINES(p, uc)
+			uc_ctl_remove_cache(uc, start, end);
 	vma_remove(m, first, last);
 	return 0;
 }
@@ -183,30 +269,48 @@ static void reserve(struct sc_process *p, gaddr_t addr, uint64_t len)
 	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 }
 
+/* Where the pages past the end of a regular file start in a new mapping of it, or 0. */
+static gaddr_t file_eof(int fd, off_t off, gaddr_t addr, uint64_t len)
+{
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return 0;
+	uint64_t in_file = st.st_size > off ? SC_PAGE_UP((uint64_t)(st.st_size - off)) : 0;
+	return in_file < len ? addr + in_file : 0;
+}
+
 long mem_map(struct sc_process *p, gaddr_t addr, uint64_t len, int prot, int host_flags, int fd,
 	     off_t off, int vflags, const char *name)
 {
 	if (!range_ok(p, addr, len))
 		return -ENOMEM;
+	write_lock(p);
+	long r = 0;
 	void *h = mmap(p->mem.base + addr, len, host_prot(prot), host_flags | MAP_FIXED, fd, off);
-	if (h == MAP_FAILED)
-		return -errno;
-	int r = unmap_vmas(p, addr, addr + len);
+	if (h == MAP_FAILED) {
+		r = -errno;
+		goto out;
+	}
+	r = unmap_vmas(p, addr, addr + len);
 	if (r)
-		return r;
+		goto out;
 	struct sc_vma v = { addr, addr + len, prot, vflags, (uint64_t)off,
-			    name ? strdup(name) : NULL };
+			    name ? strdup(name) : NULL, file_eof(fd, off, addr, len) };
 	size_t i = vma_lower(&p->mem, addr);
 	r = vma_insert_at(&p->mem, i, &v);
 	if (r)
-		return r;
-	if (p->uc && uc_mem_map_ptr(p->uc, addr, len, prot & UC_PROT_ALL, h) != UC_ERR_OK)
-		return -ENOMEM;
+		goto out;
+	uc_engine *uc;
+	FOR_ENGINES(p, uc)
+		if (engine_map(uc, p, &v, addr, addr + len))
+			r = -ENOMEM;
 	vma_merge_around(&p->mem, i);
-	return 0;
+out:
+	write_unlock(p);
+	return r;
 }
 
-long mem_unmap(struct sc_process *p, gaddr_t addr, uint64_t len)
+static long unmap_locked(struct sc_process *p, gaddr_t addr, uint64_t len)
 {
 	if (!range_ok(p, addr, len))
 		return -EINVAL;
@@ -216,6 +320,14 @@ long mem_unmap(struct sc_process *p, gaddr_t addr, uint64_t len)
 	/* Keep the reservation, so nothing else of the host's lands inside the guest's space. */
 	reserve(p, addr, len);
 	return 0;
+}
+
+long mem_unmap(struct sc_process *p, gaddr_t addr, uint64_t len)
+{
+	write_lock(p);
+	long r = unmap_locked(p, addr, len);
+	write_unlock(p);
+	return r;
 }
 
 /* Adds [addr, addr+len) with v's attributes to the VMA list and to Unicorn. */
@@ -231,16 +343,32 @@ static long add_vma(struct sc_process *p, const struct sc_vma *like, gaddr_t add
 	int r = vma_insert_at(&p->mem, i, &v);
 	if (r)
 		return r;
-	if (p->uc && uc_mem_map_ptr(p->uc, addr, len, v.prot & UC_PROT_ALL, p->mem.base + addr))
-		return -ENOMEM;
+	uc_engine *uc;
+	FOR_ENGINES(p, uc)
+		if (engine_map(uc, p, &v, addr, addr + len))
+			r = -ENOMEM;
+	if (r)
+		return r;
 	vma_merge_around(&p->mem, i);
 	return 0;
 }
 
-/* mremap through the host's mremap, so that file and shared mappings keep their backing and
- * contents move without a copy. [old, old+olen) must be one VMA. */
+static long remap_locked(struct sc_process *p, gaddr_t old, uint64_t olen, uint64_t nlen,
+			 bool may_move, gaddr_t fixed_to);
+
 long mem_remap(struct sc_process *p, gaddr_t old, uint64_t olen, uint64_t nlen, bool may_move,
 	       gaddr_t fixed_to)
+{
+	write_lock(p);
+	long r = remap_locked(p, old, olen, nlen, may_move, fixed_to);
+	write_unlock(p);
+	return r;
+}
+
+/* mremap through the host's mremap, so that file and shared mappings keep their backing and
+ * contents move without a copy. [old, old+olen) must be one VMA. */
+static long remap_locked(struct sc_process *p, gaddr_t old, uint64_t olen, uint64_t nlen,
+			 bool may_move, gaddr_t fixed_to)
 {
 	const struct sc_vma *cur = mem_find(p, old);
 	if (!cur || cur->end < old + olen)
@@ -251,7 +379,7 @@ long mem_remap(struct sc_process *p, gaddr_t old, uint64_t olen, uint64_t nlen, 
 	long r = 0;
 	if (nlen <= olen && !fixed_to) {
 		if (nlen < olen)
-			r = mem_unmap(p, old + nlen, olen - nlen);
+			r = unmap_locked(p, old + nlen, olen - nlen);
 		r = r ? r : (long)old;
 		goto out;
 	}
@@ -275,7 +403,7 @@ long mem_remap(struct sc_process *p, gaddr_t old, uint64_t olen, uint64_t nlen, 
 			r = -EINVAL;
 			goto out;
 		}
-		mem_unmap(p, to, nlen);
+		unmap_locked(p, to, nlen);
 	} else if (!(to = mem_find_free(p, nlen))) {
 		r = -ENOMEM;
 		goto out;
@@ -288,6 +416,8 @@ long mem_remap(struct sc_process *p, gaddr_t old, uint64_t olen, uint64_t nlen, 
 	/* The host moved the pages; drop the old range from the books and reserve it again. */
 	unmap_vmas(p, old, old + olen);
 	reserve(p, old, olen);
+	if (like.eof)
+		like.eof = like.eof > old ? like.eof - old + to : to;
 	r = add_vma(p, &like, to, nlen, offset);
 	r = r ? r : (long)to;
 out:
@@ -316,7 +446,7 @@ bool mem_range_free(struct sc_process *p, gaddr_t addr, uint64_t len)
 	return i >= m->nvmas || m->vmas[i].start >= addr + len;
 }
 
-long mem_protect(struct sc_process *p, gaddr_t addr, uint64_t len, int prot)
+static long protect_locked(struct sc_process *p, gaddr_t addr, uint64_t len, int prot)
 {
 	struct sc_mem *m = &p->mem;
 	if (addr % SC_PAGE)
@@ -332,20 +462,52 @@ long mem_protect(struct sc_process *p, gaddr_t addr, uint64_t len, int prot)
 	if (r)
 		return r;
 	bool code = false;
+	uc_engine *uc;
 	for (size_t i = first; i < last; i++) {
 		struct sc_vma *v = &m->vmas[i];
 		code |= ((v->prot | prot) & PROT_EXEC) != 0;
 		v->prot = prot;
-		if (p->uc)
-			uc_mem_protect(p->uc, v->start, v->end - v->start, prot & UC_PROT_ALL);
+		FOR_ENGINES(p, uc)
+			engine_protect(uc, v);
 	}
 	/* Code whose protection changes may be rewritten next (JITs, RELRO): drop stale blocks. */
-	if (code && p->uc)
-		uc_ctl_remove_cache(p->uc, addr, addr + len);
+	if (code)
+		FOR_ENGINES(p, uc)
+			uc_ctl_remove_cache(uc, addr, addr + len);
 	if (last < m->nvmas)
 		vma_merge_around(m, last);
 	vma_merge_around(m, first);
 	return 0;
+}
+
+long mem_protect(struct sc_process *p, gaddr_t addr, uint64_t len, int prot)
+{
+	write_lock(p);
+	long r = protect_locked(p, addr, len, prot);
+	write_unlock(p);
+	return r;
+}
+
+int mem_eof_fault(struct sc_process *p, gaddr_t addr)
+{
+	struct sc_vma *v = (struct sc_vma *)mem_find(p, addr);
+	if (!v || !v->eof || addr < v->eof)
+		return 0;
+	/* Ask the host whether the page is there now: process_vm_readv faults it in, or fails
+	 * with EFAULT where an access would raise SIGBUS. */
+	uint8_t byte;
+	struct iovec local = { &byte, 1 }, remote = { p->mem.base + addr, 1 };
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != 1)
+		return 1;
+	/* The file grew past addr, so past every page before it: let them through. */
+	write_lock(p);
+	gaddr_t lim = SC_PAGE_DOWN(addr) + SC_PAGE;
+	v->eof = lim < v->end ? lim : 0;
+	uc_engine *uc;
+	FOR_ENGINES(p, uc)
+		engine_protect(uc, v);
+	write_unlock(p);
+	return 2;
 }
 
 gaddr_t mem_find_free(struct sc_process *p, uint64_t len)
@@ -372,11 +534,14 @@ gaddr_t mem_find_free(struct sc_process *p, uint64_t len)
 
 int mem_attach_engine(struct sc_process *p, uc_engine *uc)
 {
-	for (size_t i = 0; i < p->mem.nvmas; i++) {
+	write_lock(p);
+	int r = 0;
+	for (size_t i = 0; i < p->mem.nvmas && !r; i++) {
 		struct sc_vma *v = &p->mem.vmas[i];
-		if (uc_mem_map_ptr(uc, v->start, v->end - v->start, v->prot & UC_PROT_ALL,
-				   p->mem.base + v->start) != UC_ERR_OK)
-			return -ENOMEM;
+		r = engine_map(uc, p, v, v->start, v->end);
 	}
-	return 0;
+	if (!r)
+		r = mem_add_engine(p, uc);
+	write_unlock(p);
+	return r;
 }

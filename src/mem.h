@@ -16,6 +16,10 @@ struct sc_vma {
 	int flags;    /* VMA_* */
 	uint64_t offset;
 	char *name;   /* file path or NULL */
+	/* File mappings: pages from here on lay beyond the end of the file when mapped. They are
+	 * kept from the engines, so an access faults where it happens and the guest gets a precise
+	 * SIGBUS (or, if the file grew, the page is let through). 0: none. */
+	gaddr_t eof;
 };
 
 int mem_init(struct sc_process *p, uint64_t size);
@@ -39,7 +43,19 @@ bool mem_range_free(struct sc_process *p, gaddr_t addr, uint64_t len);
 bool mem_range_mapped(struct sc_process *p, gaddr_t addr, uint64_t len);
 const struct sc_vma *mem_find(struct sc_process *p, gaddr_t addr);
 
-/* Maps every VMA into a (new) Unicorn engine. */
+/* The engines that mirror the guest memory: one per thread. mem_add_engine() before the first
+ * mapping; mem_attach_engine() maps every VMA into a new one and adds it. */
+int mem_add_engine(struct sc_process *p, uc_engine *uc);
 int mem_attach_engine(struct sc_process *p, uc_engine *uc);
+void mem_detach_engine(struct sc_process *p, uc_engine *uc);
+
+/* VMA readers that may run beside a thread changing the mappings (handlers of blocking
+ * syscalls) hold this; the changes take it for writing. No-ops until threads exist. */
+void mem_read_lock(struct sc_process *p);
+void mem_read_unlock(struct sc_process *p);
+
+/* A protection fault at addr in the engine: 1 when it is an access past the end of a mapped
+ * file (SIGBUS), 2 when the file has grown since and the access can be retried, 0 otherwise. */
+int mem_eof_fault(struct sc_process *p, gaddr_t addr);
 
 #endif

@@ -7,7 +7,9 @@
 
 #include "mem.h"
 
-bool guest_access_ok(struct sc_process *p, gaddr_t addr, size_t n, int prot)
+/* The checks and copies hold mem_read_lock(): a handler may run beside another thread that
+ * changes the mappings (mem.h). */
+static bool access_ok_locked(struct sc_process *p, gaddr_t addr, size_t n, int prot)
 {
 	if (addr >= p->mem.size || n > p->mem.size - addr)
 		return false;
@@ -22,39 +24,65 @@ bool guest_access_ok(struct sc_process *p, gaddr_t addr, size_t n, int prot)
 	return true;
 }
 
+bool guest_access_ok(struct sc_process *p, gaddr_t addr, size_t n, int prot)
+{
+	mem_read_lock(p);
+	bool ok = access_ok_locked(p, addr, n, prot);
+	mem_read_unlock(p);
+	return ok;
+}
+
 int copy_from_guest(struct sc_process *p, void *dst, gaddr_t src, size_t n)
 {
-	if (!guest_access_ok(p, src, n, PROT_READ))
-		return -EFAULT;
-	memcpy(dst, p->mem.base + src, n);
-	return 0;
+	mem_read_lock(p);
+	bool ok = access_ok_locked(p, src, n, PROT_READ);
+	if (ok)
+		memcpy(dst, p->mem.base + src, n);
+	mem_read_unlock(p);
+	return ok ? 0 : -EFAULT;
 }
 
 int copy_code_from_guest(struct sc_process *p, void *dst, gaddr_t src, size_t n)
 {
-	if (!guest_access_ok(p, src, n, PROT_EXEC) && !guest_access_ok(p, src, n, PROT_READ))
-		return -EFAULT;
-	memcpy(dst, p->mem.base + src, n);
-	return 0;
+	mem_read_lock(p);
+	bool ok = access_ok_locked(p, src, n, PROT_EXEC) || access_ok_locked(p, src, n, PROT_READ);
+	if (ok)
+		memcpy(dst, p->mem.base + src, n);
+	mem_read_unlock(p);
+	return ok ? 0 : -EFAULT;
 }
 
 int copy_to_guest(struct sc_process *p, gaddr_t dst, const void *src, size_t n)
 {
-	if (!guest_access_ok(p, dst, n, PROT_WRITE))
-		return -EFAULT;
-	memcpy(p->mem.base + dst, src, n);
-	return 0;
+	mem_read_lock(p);
+	bool ok = access_ok_locked(p, dst, n, PROT_WRITE);
+	if (ok)
+		memcpy(p->mem.base + dst, src, n);
+	mem_read_unlock(p);
+	return ok ? 0 : -EFAULT;
 }
 
 int clear_guest(struct sc_process *p, gaddr_t dst, size_t n)
 {
-	if (!guest_access_ok(p, dst, n, PROT_WRITE))
-		return -EFAULT;
-	memset(p->mem.base + dst, 0, n);
-	return 0;
+	mem_read_lock(p);
+	bool ok = access_ok_locked(p, dst, n, PROT_WRITE);
+	if (ok)
+		memset(p->mem.base + dst, 0, n);
+	mem_read_unlock(p);
+	return ok ? 0 : -EFAULT;
 }
 
+static long strncpy_locked(struct sc_process *p, char *dst, gaddr_t src, size_t max);
+
 long strncpy_from_guest(struct sc_process *p, char *dst, gaddr_t src, size_t max)
+{
+	mem_read_lock(p);
+	long r = strncpy_locked(p, dst, src, max);
+	mem_read_unlock(p);
+	return r;
+}
+
+static long strncpy_locked(struct sc_process *p, char *dst, gaddr_t src, size_t max)
 {
 	size_t done = 0;
 	while (done < max) {

@@ -25,17 +25,20 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *data)
 		uint64_t v[7];
 		void *ptrs[7] = { &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6] };
 		uc_reg_read_batch(uc, regs, ptrs, 7);
-		uint64_t r = sc_dispatch(t, v[0], &v[1]);
+		uint64_t r = sc_trap(t, v[0], &v[1]);
 		uc_reg_write(uc, UC_ARM64_REG_X0, &r);
 		return;
 	}
-	/* Any other exception is a fault the kernel would turn into a signal. */
+	/* Any other exception is a fault the kernel would turn into a signal; the PC is on the
+	 * faulting instruction, where the frame puts it too. */
+	uint64_t pc = 0;
+	uc_reg_read(uc, UC_ARM64_REG_PC, &pc);
 	switch (intno) {
-	case EXCP_UDEF: sc_cpu_exception(t, SIGILL, 0, "undefined instruction"); break;
-	case EXCP_BKPT: sc_cpu_exception(t, SIGTRAP, 0, "breakpoint"); break;
-	case EXCP_PREFETCH_ABORT: sc_cpu_exception(t, SIGSEGV, 0, "instruction abort"); break;
-	case EXCP_DATA_ABORT: sc_cpu_exception(t, SIGBUS, 0, "data abort"); break;
-	default: sc_cpu_exception(t, SIGILL, 0, "CPU exception"); break;
+	case EXCP_UDEF: sc_cpu_fault(t, SIGILL, ILL_ILLOPC, pc, pc, "undefined instruction"); break;
+	case EXCP_BKPT: sc_cpu_fault(t, SIGTRAP, TRAP_BRKPT, pc, pc, "breakpoint"); break;
+	case EXCP_PREFETCH_ABORT: sc_cpu_fault(t, SIGSEGV, SEGV_MAPERR, pc, pc, "instruction abort"); break;
+	case EXCP_DATA_ABORT: sc_cpu_fault(t, SIGBUS, BUS_ADRALN, 0, pc, "data abort"); break;
+	default: sc_cpu_fault(t, SIGILL, ILL_ILLOPC, pc, pc, "CPU exception"); break;
 	}
 }
 
@@ -236,4 +239,5 @@ const struct sc_arch sc_arch_arm64 = {
 	.epoll_event_from_guest = host_epoll_event_from_arm64,
 	.epoll_events_to_guest = arm64_epoll_events_from_host,
 	.locate_fault = locate_fault,
+	.sig = &sc_arm64_signal,
 };

@@ -19,21 +19,26 @@ static void hook_syscall(uc_engine *uc, void *data)
 	uint64_t v[7];
 	void *ptrs[7] = { &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6] };
 	uc_reg_read_batch(uc, regs, ptrs, 7);
-	uint64_t r = sc_dispatch(data, v[0], &v[1]);
+	uint64_t r = sc_trap(data, v[0], &v[1]);
 	uc_reg_write(uc, UC_X86_REG_RAX, &r);
 }
 
+/* The kernel's si_code for SIGTRAP from int3 and for a #GP: SI_KERNEL. */
+#define GUEST_SI_KERNEL 0x80
+
 static void hook_intr(uc_engine *uc, uint32_t intno, void *data)
 {
-	(void)uc;
+	/* RIP is on the faulting instruction, or past an int3 (a trap), as the kernel reports. */
+	uint64_t rip = 0;
+	uc_reg_read(uc, UC_X86_REG_RIP, &rip);
 	switch (intno) {
-	case 0: sc_cpu_exception(data, SIGFPE, 0, "divide error"); break;
-	case 1:
-	case 3: sc_cpu_exception(data, SIGTRAP, 0, "breakpoint"); break;
-	case 6: sc_cpu_exception(data, SIGILL, 0, "invalid opcode"); break;
-	case 13: sc_cpu_exception(data, SIGSEGV, 0, "general protection"); break;
-	case 14: sc_cpu_exception(data, SIGSEGV, 0, "page fault"); break;
-	default: sc_cpu_exception(data, SIGSEGV, 0, "CPU exception"); break;
+	case 0: sc_cpu_fault(data, SIGFPE, FPE_INTDIV, rip, rip, "divide error"); break;
+	case 1: sc_cpu_fault(data, SIGTRAP, TRAP_TRACE, rip, rip, "debug trap"); break;
+	case 3: sc_cpu_fault(data, SIGTRAP, GUEST_SI_KERNEL, 0, rip, "breakpoint"); break;
+	case 6: sc_cpu_fault(data, SIGILL, ILL_ILLOPN, rip, rip, "invalid opcode"); break;
+	case 13: sc_cpu_fault(data, SIGSEGV, GUEST_SI_KERNEL, 0, rip, "general protection"); break;
+	case 14: sc_cpu_fault(data, SIGSEGV, SEGV_MAPERR, 0, rip, "page fault"); break;
+	default: sc_cpu_fault(data, SIGSEGV, GUEST_SI_KERNEL, 0, rip, "CPU exception"); break;
 	}
 }
 
@@ -63,7 +68,9 @@ static void probe_hwcap(struct sc_thread *t)
 static int init_engine(struct sc_thread *t)
 {
 	uc_hook h;
-	probe_hwcap(t);
+	/* Every thread's engine is the same model: asking the first one is enough. */
+	if (t == &t->proc->thread)
+		probe_hwcap(t);
 	if (uc_hook_add(t->uc, &h, UC_HOOK_INSN, UC_CB(hook_syscall), t, 1, 0,
 			UC_X86_INS_SYSCALL) != UC_ERR_OK)
 		return -EINVAL;
@@ -182,4 +189,5 @@ const struct sc_arch sc_arch_x86_64 = {
 	.stat_to_guest = x86_64_stat_from_host,
 	.epoll_event_from_guest = host_epoll_event_from_x86_64,
 	.epoll_events_to_guest = x86_64_epoll_events_from_host,
+	.sig = &sc_x86_64_signal,
 };

@@ -11,11 +11,12 @@
 
 #include "../arch/arch.h"
 #include "../syscall.h"
+#include "../thread.h"
 
 SYSCALL_DEFINE1(exit, int, status)
 {
-	/* One thread for now: the thread's exit ends the process. */
-	sc_guest_exit(t, status & 0xff, 0);
+	/* One thread ends; the process with its last one. */
+	sc_thread_exit(t, status & 0xff);
 	return 0;
 }
 
@@ -45,7 +46,7 @@ SYSCALL_DEFINE0(gettid)
 
 SYSCALL_DEFINE1(set_tid_address, ptr, tidptr)
 {
-	t->proc->tid_address = tidptr;
+	t->clear_tid = tidptr;
 	return gettid();
 }
 
@@ -53,18 +54,22 @@ SYSCALL_DEFINE2(set_robust_list, ptr, head, size, len)
 {
 	if (len != 24)
 		return -EINVAL;
-	t->proc->robust_list = head;
-	t->proc->robust_len = len;
+	t->robust_list = head;
+	t->robust_len = len;
 	return 0;
 }
 
 SYSCALL_DEFINE3(get_robust_list, pid, pid, ptr, head_ptr, ptr, len_ptr)
 {
 	/* The kernel reports the size of the list head, set or not. */
-	uint64_t head, len = 24;
-	if (pid == 0 || pid == gettid()) {
-		head = t->proc->robust_list;
-	} else {
+	uint64_t head = 0, len = 24;
+	struct sc_process *p = t->proc;
+	pthread_mutex_lock(&p->lock);
+	struct sc_thread *u = pid == 0 ? t : sc_thread_find(p, pid);
+	if (u)
+		head = u->robust_list;
+	pthread_mutex_unlock(&p->lock);
+	if (!u) {
 		/* Another process: the host knows it (and judges the permission); if it runs under
 		 * syscorn too, the answer describes that emulator, not its guest. */
 		void *h;

@@ -1,46 +1,24 @@
-/* Signal state. Dispositions, the mask and the alternate stack are recorded; handlers are not
- * run yet (delivery comes with the signals issue).
- *
- * For the asynchronous signals the host process is kept in step with the guest: a guest SIG_IGN
- * or SIG_DFL becomes the host disposition, the guest's blocked set is the host's, and a signal
- * pending for the guest while blocked is pending in the host. Then what the host kernel does
- * with a signal from outside (a SIGPIPE from a write, a SIGINT from the terminal, a SIGALRM
- * from alarm) is what it would do to the guest, a signalfd or sigtimedwait passed through to
- * the host sees the guest's pending signals with their siginfo, and an execve keeps ignored,
- * blocked and pending signals as it does natively. A signal the guest lets through to itself
- * is decided here instead, so that a fatal one ends the guest through the library rather than
- * killing a program that embeds syscorn. */
-#include <elf.h>
+/* The signal syscalls: dispositions, masks, the alternate stack, sending, waiting, returning
+ * from a handler. Delivery itself and how the host keeps the guest's signals are in sig.c. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../arch/arch.h"
+#include "../sig.h"
 #include "../syscall.h"
+#include "../thread.h"
 
 /* The kernel's sigset_t is one 64-bit word on both guests. */
-#define GUEST_NSIG 64
 #define GUEST_SIGSETSIZE 8
-#define BIT(sig) (1ull << ((sig) - 1))
-#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
-
-#define GUEST_SIG_DFL 0
-#define GUEST_SIG_IGN 1
-
-/* Signal numbers and SA_ and SS_ values are the same on every Linux guest and on the host. */
-_Static_assert(SIGABRT == 6 && SIGKILL == 9 && SIGSTOP == 19 && SIGCHLD == 17 && SIGSYS == 31,
-	       "host signal numbers are the generic Linux ones");
+#define BIT SC_SIGBIT
 
 /* What the kernel keeps of sa_flags (UAPI_SA_FLAGS): unknown bits read back as clear, which is
  * how programs detect flags the kernel lacks. */
 #define GUEST_SA_KNOWN 0xdc000807ull
-
-/* SS_ONSTACK 1, SS_DISABLE 2, SS_AUTODISARM bit 31. */
-#define GUEST_SS_ONSTACK 1u
-#define GUEST_SS_DISABLE 2u
-#define GUEST_SS_AUTODISARM (1u << 31)
 
 struct guest_sigaction {
 	uint64_t handler, flags, restorer, mask;
@@ -55,23 +33,6 @@ struct guest_stack {
 };
 _Static_assert(sizeof(struct guest_stack) == 24, "stack_t is 24 bytes on 64-bit guests");
 
-/* Signals the host mirrors: all but the synchronous ones (a host SIGSEGV is a bug in syscorn,
- * never the guest's business; the guest's own faults are emulated) and the two that cannot be
- * blocked. This includes 32 and 33, which the host libc keeps for thread cancellation and
- * set*id broadcasts: syscorn uses neither (credentials go through the raw calls). */
-#define SYNCHRONOUS (BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | BIT(SIGTRAP) | BIT(SIGSYS))
-#define MIRRORED (~0ull & ~(UNBLOCKABLE | SYNCHRONOUS))
-
-/* The host's signal state through the raw calls, with the kernel's 64-bit sets: the libc
- * wrappers refuse signals 32 and 33. The x86-64 and arm64 hosts share the kernel's sigset and
- * struct sigaction layouts with the guests. */
-static uint64_t host_sigmask(int how, uint64_t set)
-{
-	uint64_t old = 0;
-	syscall(SYS_rt_sigprocmask, how, &set, &old, GUEST_SIGSETSIZE);
-	return old;
-}
-
 static uint64_t host_sigpending(void)
 {
 	uint64_t set = 0;
@@ -79,134 +40,21 @@ static uint64_t host_sigpending(void)
 	return set;
 }
 
-/* One pending signal of set (which the host blocks), taken out of the host's queue; 0 if none. */
-static int host_take(uint64_t set)
+static bool valid_signal(int sig)
 {
-	const struct timespec zero = { 0, 0 };
-	long sig = syscall(SYS_rt_sigtimedwait, &set, NULL, &zero, GUEST_SIGSETSIZE);
-	return sig > 0 ? (int)sig : 0;
-}
-
-enum default_action { ACT_TERM, ACT_IGNORE, ACT_STOP };
-
-static enum default_action default_action(int sig)
-{
-	switch (sig) {
-	case SIGCHLD:
-	case SIGURG:
-	case SIGWINCH:
-	case SIGCONT:
-		return ACT_IGNORE;
-	case SIGSTOP:
-	case SIGTSTP:
-	case SIGTTIN:
-	case SIGTTOU:
-		return ACT_STOP;
-	default:
-		/* Core-dumping signals end the process too; the core would be the emulator's. */
-		return ACT_TERM;
-	}
-}
-
-/* A process starts with the dispositions and mask its parent left it across execve; syscorn's
- * own are those, since the host kept them for it. Read once, before the first use. */
-static struct sc_process *sigstate(struct sc_thread *t)
-{
-	struct sc_process *p = t->proc;
-	if (p->sig_inherited)
-		return p;
-	p->sig_inherited = true;
-	for (int sig = 1; sig <= GUEST_NSIG; sig++) {
-		struct guest_sigaction old;
-		if (sig == SIGKILL || sig == SIGSTOP ||
-		    syscall(SYS_rt_sigaction, sig, NULL, &old, GUEST_SIGSETSIZE))
-			continue;
-		/* A host handler is syscorn's own, and handlers do not survive execve anyway. */
-		if (old.handler == (uint64_t)(uintptr_t)SIG_IGN)
-			p->sigactions[sig - 1].handler = GUEST_SIG_IGN;
-	}
-	p->sigmask = host_sigmask(SIG_BLOCK, 0) & ~UNBLOCKABLE;
-	return p;
-}
-
-static void mirror_disposition(int sig, uint64_t handler)
-{
-	if (!(MIRRORED & BIT(sig)))
-		return;
-	/* A guest handler leaves the host at SIG_DFL until delivery exists: a signal from
-	 * outside still ends the guest, as it would if the guest had no handler. */
-	struct guest_sigaction h = { handler == GUEST_SIG_IGN ? (uint64_t)(uintptr_t)SIG_IGN
-							    : (uint64_t)(uintptr_t)SIG_DFL,
-				     0, 0, 0 };
-	syscall(SYS_rt_sigaction, sig, &h, NULL, GUEST_SIGSETSIZE);
-}
-
-/* A signal the guest may receive now (not blocked): what its disposition does to the guest. */
-static void act_on_self(struct sc_thread *t, int sig)
-{
-	struct sc_process *p = t->proc;
-	uint64_t h = p->sigactions[sig - 1].handler;
-	if (sig != SIGKILL && sig != SIGSTOP && h == GUEST_SIG_IGN)
-		return;
-	if (sig != SIGKILL && sig != SIGSTOP && h != GUEST_SIG_DFL) {
-		if (!(p->warned_once & SC_WARNED_SIGHANDLER)) {
-			p->warned_once |= SC_WARNED_SIGHANDLER;
-			sc_warn(p, "signal %d sent to a handler: signal delivery is not supported yet, "
-				   "the signal is dropped", sig);
-		}
-		return;
-	}
-	switch (default_action(sig)) {
-	case ACT_IGNORE:
-		return;
-	case ACT_STOP:
-		/* Stopping is the host's job: the parent's wait must see the process stop. The host
-		 * disposition is SIG_DFL too; if the host still blocks the signal (it is being
-		 * unblocked), it stops the process as soon as it is. */
-		kill(getpid(), sig);
-		return;
-	case ACT_TERM:
-		sc_guest_exit(t, 0, sig);
-		return;
-	}
-}
-
-/* How the guest sent a signal to itself: a blocked one is re-sent the same way through the
- * host, so that it waits there with the siginfo (si_code, si_pid) the guest's call gives it. */
-enum send_how { BY_KILL, BY_TGKILL, BY_TKILL };
-
-static void raise_self(struct sc_thread *t, int sig, enum send_how how)
-{
-	struct sc_process *p = sigstate(t);
-	if (sig == 0)
-		return;
-	/* A blocked signal waits even when ignored: the disposition may change before it is
-	 * unblocked (the kernel's rule too). */
-	if (p->sigmask & BIT(sig)) {
-		if (!(MIRRORED & BIT(sig))) {
-			p->sigpending |= BIT(sig);
-			return;
-		}
-		switch (how) {
-		case BY_KILL: kill(getpid(), sig); break;
-		case BY_TGKILL: syscall(SYS_tgkill, getpid(), gettid(), sig); break;
-		case BY_TKILL: syscall(SYS_tkill, gettid(), sig); break;
-		}
-		return;
-	}
-	act_on_self(t, sig);
+	return sig >= 0 && sig <= SC_NSIG;
 }
 
 SYSCALL_DEFINE4(rt_sigaction, signo, sig, sigaction, act, sigaction, oact, size, sigsetsize)
 {
-	struct sc_process *p = sigstate(t);
+	struct sc_process *p = t->proc;
 	if (sigsetsize != GUEST_SIGSETSIZE)
 		return -EINVAL;
 	struct guest_sigaction n, o;
 	if (act && get_guest(p, n, act))
 		return -EFAULT;
 	/* Reading SIGKILL's or SIGSTOP's action is allowed; changing it is not. */
-	if (sig < 1 || sig > GUEST_NSIG || (act && (sig == SIGKILL || sig == SIGSTOP)))
+	if (sig < 1 || sig > SC_NSIG || (act && (sig == SC_SIGKILL || sig == SC_SIGSTOP)))
 		return -EINVAL;
 	struct sc_sigaction *k = &p->sigactions[sig - 1];
 	o = (struct guest_sigaction){ k->handler, k->flags, k->restorer, k->mask };
@@ -214,41 +62,20 @@ SYSCALL_DEFINE4(rt_sigaction, signo, sig, sigaction, act, sigaction, oact, size,
 		k->handler = n.handler;
 		k->flags = n.flags & GUEST_SA_KNOWN;
 		k->restorer = n.restorer;
-		k->mask = n.mask & ~UNBLOCKABLE;
-		/* Setting a disposition that ignores the signal discards it if pending (POSIX); the
-		 * host does so for its own pending copy when told to ignore it. */
-		mirror_disposition(sig, n.handler);
-		if (n.handler == GUEST_SIG_IGN ||
-		    (n.handler == GUEST_SIG_DFL && default_action(sig) == ACT_IGNORE))
-			p->sigpending &= ~BIT(sig);
+		k->mask = n.mask & ~SC_UNBLOCKABLE;
+		sc_sig_disposition_changed(t, sig);
 	}
 	if (oact && put_guest(p, oact, o))
 		return -EFAULT;
 	return 0;
 }
 
-/* Pending signals that a new mask lets through take effect before sigprocmask returns, as the
- * kernel delivers them on its way out: lowest number first, every queued instance. The host's
- * are taken out of its queue while it still blocks them, so that they too are decided as guest
- * signals rather than by the host's default action. */
-static void deliver_unblocked(struct sc_thread *t, uint64_t unblocked)
-{
-	struct sc_process *p = t->proc;
-	uint64_t own = p->sigpending & unblocked;
-	p->sigpending &= ~unblocked;
-	for (; own && !p->exit.done; own &= own - 1)
-		act_on_self(t, __builtin_ctzll(own) + 1);
-	int sig;
-	while (!p->exit.done && (unblocked & MIRRORED) && (sig = host_take(unblocked & MIRRORED)))
-		act_on_self(t, sig);
-}
-
 SYSCALL_DEFINE4(rt_sigprocmask, int, how, sigset, set, sigset, oset, size, sigsetsize)
 {
-	struct sc_process *p = sigstate(t);
+	struct sc_process *p = t->proc;
 	if (sigsetsize != GUEST_SIGSETSIZE)
 		return -EINVAL;
-	uint64_t old = p->sigmask;
+	uint64_t old = t->sigmask;
 	if (set) {
 		uint64_t s, n;
 		if (get_guest(p, s, set))
@@ -259,15 +86,7 @@ SYSCALL_DEFINE4(rt_sigprocmask, int, how, sigset, set, sigset, oset, size, sigse
 		case SIG_SETMASK: n = s; break;
 		default: return -EINVAL;
 		}
-		n &= ~UNBLOCKABLE;
-		p->sigmask = n;
-		if (n & ~old & MIRRORED)
-			host_sigmask(SIG_BLOCK, n & ~old & MIRRORED);
-		if (old & ~n) {
-			deliver_unblocked(t, old & ~n);
-			if (old & ~n & MIRRORED)
-				host_sigmask(SIG_UNBLOCK, old & ~n & MIRRORED);
-		}
+		sc_sig_setmask(t, n);
 	}
 	if (oset && put_guest(p, oset, old))
 		return -EFAULT;
@@ -276,59 +95,46 @@ SYSCALL_DEFINE4(rt_sigprocmask, int, how, sigset, set, sigset, oset, size, sigse
 
 SYSCALL_DEFINE2(rt_sigpending, sigset, set, size, sigsetsize)
 {
-	struct sc_process *p = sigstate(t);
 	/* The kernel accepts a shorter set and copies that many bytes. */
 	if (sigsetsize > GUEST_SIGSETSIZE)
 		return -EINVAL;
-	uint64_t pend = (p->sigpending | (host_sigpending() & MIRRORED)) & p->sigmask;
-	return copy_to_guest(p, set, &pend, sigsetsize);
-}
-
-/* MINSIGSTKSZ of the guest's uapi headers, below which the kernel refuses an alternate stack
- * (not AT_MINSIGSTKSZ, which is the frame size the CPU model needs). */
-static uint64_t guest_minsigstksz(const struct sc_arch *a)
-{
-	return a->e_machine == EM_AARCH64 ? 5120 : 2048;
+	uint64_t pend = (sc_sig_held(t) | (host_sigpending() & SC_MIRRORED)) & t->sigmask;
+	return copy_to_guest(t->proc, set, &pend, sigsetsize);
 }
 
 SYSCALL_DEFINE2(sigaltstack, ptr, uss, ptr, uoss)
 {
-	struct sc_process *p = sigstate(t);
+	struct sc_process *p = t->proc;
 	uint64_t sp = 0;
 	uc_reg_read(t->uc, p->arch->sp_reg, &sp);
-	/* The stack grows down: sp == base + size is the empty alternate stack. With
-	 * SS_AUTODISARM a handler may leave it, so the kernel never calls that being on it. */
-	bool on_stack = p->sigaltstack.size && !(p->sigaltstack.flags & GUEST_SS_AUTODISARM) &&
-			sp > p->sigaltstack.sp && sp - p->sigaltstack.sp <= p->sigaltstack.size;
 	struct guest_stack old = {
-		.sp = p->sigaltstack.sp,
-		.size = p->sigaltstack.size,
-		.flags = (int32_t)(!p->sigaltstack.size ? GUEST_SS_DISABLE
-				   : on_stack ? GUEST_SS_ONSTACK
-				   : 0) | (int32_t)p->sigaltstack.flags,
+		.sp = t->altstack.sp,
+		.size = t->altstack.size,
+		.flags = sc_sig_altstack_flags(t, sp),
 	};
 	if (uss) {
 		struct guest_stack n;
 		if (get_guest(p, n, uss))
 			return -EFAULT;
-		if (on_stack)
-			return -EPERM;
-		uint32_t mode = (uint32_t)n.flags & ~GUEST_SS_AUTODISARM;
-		if (mode != GUEST_SS_DISABLE && mode != GUEST_SS_ONSTACK && mode != 0)
-			return -EINVAL;
-		if (mode == GUEST_SS_DISABLE) {
-			n.size = 0;
-			n.sp = 0;
-		} else if (n.size < guest_minsigstksz(p->arch)) {
-			return -ENOMEM;
-		}
-		p->sigaltstack.sp = n.sp;
-		p->sigaltstack.size = n.size;
-		p->sigaltstack.flags = (uint32_t)n.flags & GUEST_SS_AUTODISARM;
+		long r = sc_sig_altstack_set(t, n.sp, n.flags, n.size, sp);
+		if (r)
+			return r;
 	}
 	if (uoss && put_guest(p, uoss, old))
 		return -EFAULT;
 	return 0;
+}
+
+/* The siginfo kill() and tgkill() give a signal: SI_USER / SI_TKILL from us. */
+static struct sc_siginfo sent_by_us(int sig, int code)
+{
+	struct sc_siginfo i;
+	memset(&i, 0, sizeof i);
+	i.signo = sig;
+	i.code = code;
+	i.kill.pid = getpid();
+	i.kill.uid = getuid();
+	return i;
 }
 
 /* kill() to a process group or to -1 may reach syscorn too. Unless the guest blocks the signal
@@ -337,22 +143,18 @@ SYSCALL_DEFINE2(sigaltstack, ptr, uss, ptr, uoss)
  * kernel's answer rather than a guess about group membership. */
 static long kill_group(struct sc_thread *t, pid_t pid, int sig)
 {
-	struct sc_process *p = sigstate(t);
 	uint64_t one = BIT(sig);
-	if (sig == 0 || sig == SIGKILL || sig == SIGSTOP || (p->sigmask & one & MIRRORED))
+	if (sig == 0 || sig == SC_SIGKILL || sig == SC_SIGSTOP || (t->sigmask & one & SC_MIRRORED))
 		return kill(pid, sig) ? -errno : 0;
-	uint64_t old = host_sigmask(SIG_BLOCK, one);
+	uint64_t old = sc_host_sigmask(SIG_BLOCK, one);
 	long r = kill(pid, sig) ? -errno : 0;
-	bool to_us = r == 0 && host_take(one) == sig;
-	host_sigmask(SIG_SETMASK, old);
+	const struct timespec zero = { 0, 0 };
+	struct sc_siginfo info;
+	bool to_us = r == 0 && syscall(SYS_rt_sigtimedwait, &one, &info, &zero, 8) == sig;
+	sc_host_sigmask(SIG_SETMASK, old);
 	if (to_us)
-		raise_self(t, sig, BY_KILL);
+		sc_sig_send_self(t, 0, &info);
 	return r;
-}
-
-static bool valid_signal(int sig)
-{
-	return sig >= 0 && sig <= GUEST_NSIG;
 }
 
 SYSCALL_DEFINE2(kill, pid, pid, signo, sig)
@@ -360,7 +162,8 @@ SYSCALL_DEFINE2(kill, pid, pid, signo, sig)
 	if (!valid_signal(sig))
 		return -EINVAL;
 	if (pid == getpid()) {
-		raise_self(t, sig, BY_KILL);
+		struct sc_siginfo i = sent_by_us(sig, SC_SI_USER);
+		sc_sig_send_self(t, 0, &i);
 		return 0;
 	}
 	if (pid <= 0)
@@ -368,25 +171,212 @@ SYSCALL_DEFINE2(kill, pid, pid, signo, sig)
 	return kill(pid, sig) ? -errno : 0;
 }
 
+/* A thread of ours: SIGSEGV & co. are kept by syscorn, the others go through the host. */
+static long thread_kill(struct sc_thread *t, int tgid, int tid, int sig)
+{
+	struct sc_process *p = t->proc;
+	if (tgid == p->pid && (tid == t->tid || (sig && !(SC_MIRRORED & BIT(sig))))) {
+		pthread_mutex_lock(&p->lock);
+		bool ours = sc_thread_find(p, tid) != NULL;
+		pthread_mutex_unlock(&p->lock);
+		if (!ours)
+			return -ESRCH;
+		struct sc_siginfo i = sent_by_us(sig, SC_SI_TKILL);
+		sc_sig_send_self(t, tid, &i);
+		return 0;
+	}
+	return syscall(SYS_tgkill, tgid, tid, sig) ? -errno : 0;
+}
+
 SYSCALL_DEFINE3(tgkill, pid, tgid, pid, tid, signo, sig)
 {
 	if (tgid <= 0 || tid <= 0 || !valid_signal(sig))
 		return -EINVAL;
-	/* One thread per process for now: the thread is the process. */
-	if (tgid == getpid() && tid == gettid()) {
-		raise_self(t, sig, BY_TGKILL);
-		return 0;
-	}
-	return syscall(SYS_tgkill, tgid, tid, sig) ? -errno : 0;
+	return thread_kill(t, tgid, tid, sig);
 }
 
 SYSCALL_DEFINE2(tkill, pid, tid, signo, sig)
 {
 	if (tid <= 0 || !valid_signal(sig))
 		return -EINVAL;
-	if (tid == gettid()) {
-		raise_self(t, sig, BY_TKILL);
-		return 0;
-	}
+	struct sc_process *p = t->proc;
+	pthread_mutex_lock(&p->lock);
+	bool ours = sc_thread_find(p, tid) != NULL;
+	pthread_mutex_unlock(&p->lock);
+	if (ours)
+		return thread_kill(t, p->pid, tid, sig);
 	return syscall(SYS_tkill, tid, sig) ? -errno : 0;
+}
+
+/* rt_sigqueueinfo and rt_tgsigqueueinfo: the caller's siginfo, within the kernel's rule that
+ * only a signal to oneself may pretend to come from kill() or the kernel. */
+static long queue_info(struct sc_thread *t, int tgid, int tid, int sig, gaddr_t uinfo)
+{
+	struct sc_process *p = t->proc;
+	struct sc_siginfo i;
+	if (copy_from_guest(p, &i, uinfo, sizeof i))
+		return -EFAULT;
+	if (tgid != p->pid) {
+		long r = tid ? syscall(SYS_rt_tgsigqueueinfo, tgid, tid, sig, &i)
+			     : syscall(SYS_rt_sigqueueinfo, tgid, sig, &i);
+		return r ? -errno : 0;
+	}
+	if ((i.code >= 0 || i.code == SC_SI_TKILL) && (tid ? tid : tgid) != t->tid)
+		return -EPERM;
+	if (tid) {
+		pthread_mutex_lock(&p->lock);
+		bool ours = sc_thread_find(p, tid) != NULL;
+		pthread_mutex_unlock(&p->lock);
+		if (!ours)
+			return -ESRCH;
+	}
+	i.signo = sig;
+	sc_sig_send_self(t, tid, &i);
+	return 0;
+}
+
+SYSCALL_DEFINE3(rt_sigqueueinfo, pid, pid, signo, sig, ptr, uinfo)
+{
+	if (!valid_signal(sig))
+		return -EINVAL;
+	return queue_info(t, pid, 0, sig, uinfo);
+}
+
+SYSCALL_DEFINE4(rt_tgsigqueueinfo, pid, tgid, pid, tid, signo, sig, ptr, uinfo)
+{
+	if (tgid <= 0 || tid <= 0 || !valid_signal(sig))
+		return -EINVAL;
+	return queue_info(t, tgid, tid, sig, uinfo);
+}
+
+/* The registers come back from the frame in the run loop, after this returns: the trap hook
+ * would otherwise write the syscall's result over the restored one. */
+SYSCALL_DEFINE0(rt_sigreturn)
+{
+	sc_attn(t, SC_ATTN_SIGRETURN);
+	return 0;
+}
+
+/* sigsuspend: the mask is swapped until a handler has run (the frame saves the old one). */
+static long suspend(struct sc_thread *t, uint64_t mask)
+{
+	struct sc_process *p = t->proc;
+	t->saved_mask = t->sigmask;
+	t->restore_mask = true;
+	t->sigmask = mask & ~SC_UNBLOCKABLE;
+	while (!sc_sig_deliverable(t) && !__atomic_load_n(&p->exiting, __ATOMIC_SEQ_CST)) {
+		uint64_t host = t->sigmask & SC_MIRRORED;
+		bool rel = sc_blocking_begin(t);
+		/* Returns once a signal was handed to syscorn's handler (or a kick came). */
+		syscall(SYS_rt_sigsuspend, &host, GUEST_SIGSETSIZE);
+		sc_blocking_end(t, rel);
+	}
+	sc_attn(t, SC_ATTN_SIGNAL);
+	return -EINTR;
+}
+
+SYSCALL_DEFINE2(rt_sigsuspend, sigset, set, size, sigsetsize)
+{
+	uint64_t m;
+	if (sigsetsize != GUEST_SIGSETSIZE)
+		return -EINVAL;
+	if (get_guest(t->proc, m, set))
+		return -EFAULT;
+	return suspend(t, m);
+}
+
+SYSCALL_DEFINE0(pause)
+{
+	return suspend(t, t->sigmask);
+}
+
+struct guest_timespec {
+	int64_t sec, nsec;
+};
+
+static long long mono_ns(void)
+{
+	struct timespec n;
+	clock_gettime(CLOCK_MONOTONIC, &n);
+	return n.tv_sec * 1000000000LL + n.tv_nsec;
+}
+
+SYSCALL_DEFINE4(rt_sigtimedwait, sigset, uthese, ptr, uinfo, timespec, uts, size, sigsetsize)
+{
+	struct sc_process *p = t->proc;
+	uint64_t set;
+	if (sigsetsize != GUEST_SIGSETSIZE)
+		return -EINVAL;
+	if (get_guest(p, set, uthese))
+		return -EFAULT;
+	set &= ~SC_UNBLOCKABLE;
+	long long end = 0;
+	if (uts) {
+		struct guest_timespec g;
+		if (get_guest(p, g, uts))
+			return -EFAULT;
+		if (g.sec < 0 || g.nsec < 0 || g.nsec >= 1000000000LL)
+			return -EINVAL;
+		end = mono_ns() + (g.sec > 1000000000LL ? 1000000000LL : g.sec) * 1000000000LL + g.nsec;
+	}
+	struct sc_siginfo info;
+	int sig;
+	for (;;) {
+		if ((sig = sc_sig_take(t, set, &info)))
+			break;
+		struct timespec left, *lp = NULL;
+		if (uts) {
+			long long ns = end - mono_ns();
+			if (ns < 0)
+				ns = 0;
+			left.tv_sec = ns / 1000000000LL;
+			left.tv_nsec = ns % 1000000000LL;
+			lp = &left;
+		}
+		uint64_t host = set & SC_MIRRORED;
+		bool rel = sc_blocking_begin(t);
+		long r = syscall(SYS_rt_sigtimedwait, &host, &info, lp, GUEST_SIGSETSIZE);
+		int e = errno;
+		sc_blocking_end(t, rel);
+		if (r > 0) {
+			sig = (int)r;
+			break;
+		}
+		if (e != EINTR)
+			return -e;
+		/* A handled signal outside the set interrupts the wait, as in the kernel. */
+		if (sc_sig_deliverable(t) || __atomic_load_n(&p->exiting, __ATOMIC_SEQ_CST)) {
+			if ((sig = sc_sig_take(t, set, &info)))
+				break;
+			sc_attn(t, SC_ATTN_SIGNAL);
+			return -EINTR;
+		}
+	}
+	if (uinfo && copy_to_guest(p, uinfo, &info, sizeof info))
+		return -EFAULT;
+	return sig;
+}
+
+/* signalfd: the host's reads the host's pending signals, which are the guest's (sig.c). The
+ * flags are O_NONBLOCK and O_CLOEXEC, the same bits on both guests and the host. */
+SYSCALL_DEFINE4(signalfd4, fd, ufd, sigset, user_mask, size, sizemask, int, flags)
+{
+	uint64_t m;
+	if (sizemask != GUEST_SIGSETSIZE)
+		return -EINVAL;
+	if (get_guest(t->proc, m, user_mask))
+		return -EFAULT;
+	long r = syscall(SYS_signalfd4, ufd, &m, GUEST_SIGSETSIZE, flags);
+	return r < 0 ? -errno : r;
+}
+
+SYSCALL_DEFINE3(signalfd, fd, ufd, sigset, user_mask, size, sizemask)
+{
+	uint64_t m;
+	if (sizemask != GUEST_SIGSETSIZE)
+		return -EINVAL;
+	if (get_guest(t->proc, m, user_mask))
+		return -EFAULT;
+	long r = syscall(SYS_signalfd4, ufd, &m, GUEST_SIGSETSIZE, 0);
+	return r < 0 ? -errno : r;
 }

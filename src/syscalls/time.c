@@ -147,26 +147,10 @@ SYSCALL_DEFINE1(times, ptr, buf)
 }
 
 /* The interval timers are the host's: their signal reaches syscorn, whose disposition for it
- * mirrors the guest's (signal.c). Default or ignored, that is what the guest would get; a
- * guest handler cannot run before signal delivery exists, and the signal then ends the guest. */
-static void warn_timer_handler(struct sc_thread *t, int which)
-{
-	static const int sig[] = { SIGALRM, SIGVTALRM, SIGPROF };
-	struct sc_process *p = t->proc;
-	if (which < 0 || which > 2 || (p->warned_once & SC_WARNED_TIMERSIG))
-		return;
-	uint64_t h = p->sigactions[sig[which] - 1].handler;
-	if (h == 0 /* SIG_DFL */ || h == 1 /* SIG_IGN */)
-		return;
-	p->warned_once |= SC_WARNED_TIMERSIG;
-	sc_warn(p, "a timer will send signal %d to a handler; signal delivery is not supported yet, "
-		   "so it will end the guest", sig[which]);
-}
-
+ * mirrors the guest's (sig.c): ignored, default, or delivered to the guest's handler. */
 SYSCALL_DEFINE1(alarm, uint, seconds)
 {
-	if (seconds)
-		warn_timer_handler(t, ITIMER_REAL);
+	(void)t;
 	return alarm(seconds);
 }
 
@@ -192,8 +176,6 @@ SYSCALL_DEFINE3(setitimer, int, which, ptr, newval, ptr, oldval)
 	}
 	if (syscall(SYS_setitimer, which, &h, oldval ? &o : NULL))
 		return -errno;
-	if (h.it_value.tv_sec || h.it_value.tv_usec)
-		warn_timer_handler(t, which);
 	if (oldval) {
 		struct guest_itimerval go = { tv_to_guest(o.it_interval), tv_to_guest(o.it_value) };
 		if (put_guest(t->proc, oldval, go))

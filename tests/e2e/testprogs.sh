@@ -261,7 +261,6 @@ compare_runs() { # REFDIR EMUDIR EXPECT SAVEDIR
 # SKIP naming the issue (so it is visible, and never counted as passing), a pass as PASS.
 # Remove a line when its issue lands.
 PENDING='
-signals	issue 3 (signal delivery)
 '
 pending_reason() { # PROG -> reason, or nothing
 	awk -F'\t' -v p="$1" '$1 == p { print $2 }' <<<"$PENDING"
