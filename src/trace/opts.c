@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 
 struct syscorn_trace_opts {
 	uint32_t flags;
-	int strsize, xflag, tflag, follow;
+	int strsize, xflag, tflag, follow, quiet, column;
 	char *output;
 	char **names;
 	size_t nnames;
@@ -29,6 +30,7 @@ syscorn_trace_opts *syscorn_trace_opts_new(void)
 	if (!o)
 		return NULL;
 	o->strsize = 32;
+	o->column = 40;
 	o->all = true;
 	o->sig_sel = ~0ull;
 	return o;
@@ -93,7 +95,32 @@ static const struct { const char *name; uint32_t mask; } classes[] = {
 	{ "clock", TC_clock }, { "pure", TC_pure },
 };
 
-/* -e trace=SET: names, %classes, all, none, with ! for the complement. */
+/* One word of a trace set: 1 a name (or a /regex) to keep, 0 done (a class, an unknown ?name),
+ * -1 invalid. */
+static int classify(syscorn_trace_opts *o, const char *w, bool optional)
+{
+	if (*w == '/') {
+		regex_t re;
+		if (regcomp(&re, w + 1, REG_EXTENDED | REG_NOSUB))
+			return -1;
+		regfree(&re);
+		return 1;
+	}
+	const char *cn = *w == '%' ? w + 1 : w;
+	bool found = false;
+	for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+		if (!strcmp(cn, classes[i].name) && (*w == '%' || strcmp(cn, "%stat"))) {
+			o->classes |= classes[i].mask;
+			found = true;
+		}
+	if (found && (*w == '%' || !known_syscall(w)))
+		return 0;
+	if (!known_syscall(w))
+		return optional ? 0 : -1;
+	return 1;
+}
+
+/* -e trace=SET: names, %classes, /regexes, all, none, with ! for the complement. */
 static int parse_trace(syscorn_trace_opts *o, const char *set, char *err, unsigned long n)
 {
 	free_names(o);
@@ -119,22 +146,15 @@ static int parse_trace(syscorn_trace_opts *o, const char *set, char *err, unsign
 			o->none = true;
 			continue;
 		}
-		const char *cn = *w == '%' ? w + 1 : w;
-		bool found = false;
-		for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
-			if (!strcmp(cn, classes[i].name) && (*w == '%' || strcmp(cn, "%stat"))) {
-				o->classes |= classes[i].mask;
-				found = true;
-			}
-		if (found && (*w == '%' || !known_syscall(w)))
-			continue;
-		if (!known_syscall(w)) {
-			if (optional)
-				continue;
-			fail(err, n, "invalid system call '%s'", w);
+		int k = classify(o, w, optional);
+		if (k < 0) {
+			fail(err, n, *w == '/' ? "invalid regular expression '%s'" : "invalid system call '%s'",
+			     *w == '/' ? w + 1 : w);
 			free(copy);
 			return -1;
 		}
+		if (k == 0)
+			continue;
 		char **nv = realloc(o->names, (o->nnames + 1) * sizeof *nv);
 		if (!nv || !(nv[o->nnames] = strdup(w))) {
 			free(nv);
@@ -241,8 +261,11 @@ static int parse_e(syscorn_trace_opts *o, const char *e, char *err, unsigned lon
 		o->flags |= SC_TRACE_F_FDPATH;
 		return 0;
 	}
-	if (k == 5 && !strncmp(e, "quiet", k))
+	if (k == 5 && !strncmp(e, "quiet", k)) {
+		if (strstr(v, "exit") || !strcmp(v, "all"))
+			o->quiet = 2;
 		return 0;
+	}
 	return fail(err, n, "unsupported -e qualifier '%.*s'", (int)k, e);
 }
 
@@ -359,7 +382,11 @@ int syscorn_trace_opts_parse(syscorn_trace_opts *o, int argc, char *const argv[]
 			case 'z': o->flags |= SC_TRACE_F_SUCCESS; break;
 			case 'Z': o->flags |= SC_TRACE_F_FAILED; break;
 			case 'v': o->flags |= SC_TRACE_F_VERBOSE | SC_TRACE_F_NO_ABBREV; break;
-			case 'q': break;
+			case 'q': o->quiet++; break;
+			case 'a':
+				if (parse_int(val, &o->column))
+					return fail(err, errlen, "invalid -a argument '%s'", val);
+				break;
 			case 'w': break;
 			case 'o':
 				free(o->output);
@@ -408,6 +435,9 @@ int syscorn_trace(syscorn *p, const syscorn_trace_opts *o, syscorn_trace_write_f
 	tr->strsize = o->strsize;
 	tr->xflag = o->xflag;
 	tr->tflag = o->tflag;
+	tr->column = o->column;
+	if (o->quiet >= 2)
+		tr->flags |= SC_TRACE_F_QUIET_EXIT; /* -qq: no "+++ exited with" lines */
 	tr->write = write;
 	tr->write_data = data;
 	tr->sel_all = o->all;

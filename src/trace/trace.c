@@ -5,6 +5,7 @@
 #include "trace.h"
 
 #include <elf.h>
+#include <regex.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -184,9 +185,18 @@ static bool name_selected(const struct sc_tracer *tr, const char *name, uint32_t
 	bool in = tr->sel_all;
 	if (!in && (classes & tr->sel_classes))
 		in = true;
-	for (size_t i = 0; !in && i < tr->nnames; i++)
-		if (!strcmp(tr->names[i], name))
+	for (size_t i = 0; !in && i < tr->nnames; i++) {
+		const char *n = tr->names[i];
+		if (*n == '/') { /* -e trace=/REGEX */
+			regex_t re;
+			if (!regcomp(&re, n + 1, REG_EXTENDED | REG_NOSUB)) {
+				in = regexec(&re, name, 0, NULL, 0) == 0;
+				regfree(&re);
+			}
+		} else if (!strcmp(n, name)) {
 			in = true;
+		}
+	}
 	return tr->sel_negate ? !in : in;
 }
 
@@ -323,7 +333,7 @@ void sc_trace_flush(struct sc_process *p)
 		struct sc_tbuf *b = &tl->line;
 		size_t start = c->flushed;
 		tb_puts(b, ") ");
-		while (b->len < 40)
+		while (b->len < (size_t)tr->column)
 			tb_putc(b, ' ');
 		tb_puts(b, "= 0\n");
 		if (!(tr->flags & (SC_TRACE_F_JSON | SC_TRACE_F_FAILED | SC_TRACE_F_SUMMARY)))
@@ -507,10 +517,14 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thr
 	print_args(&tp);
 	size_t args_end = b->len;
 	tb_puts(b, ") ");
-	size_t col = b->len;
-	if (col < 40) {
-		static const char spaces[41] = "                                        ";
-		tb_putn(b, spaces, 40 - col);
+	size_t col = b->len, want = (size_t)tr->column;
+	if (col < want) {
+		static const char spaces[65] = "                                                                ";
+		while (col < want) {
+			size_t n = want - col < 64 ? want - col : 64;
+			tb_putn(b, spaces, n);
+			col += n;
+		}
 	}
 	tb_puts(b, "= ");
 	size_t ret_pos = b->len;

@@ -178,6 +178,7 @@ struct sc_tracer {
 	int strsize;          /* -s */
 	int xflag;            /* -x: 1, -xx: 2 */
 	int tflag;            /* -t: 1, -tt: 2, -ttt: 3 */
+	int column;           /* -a: where " = " goes (40) */
 	int pid;              /* the guest's pid for [pid N] and JSON */
 	bool show_pid;        /* -f with more than one process: [pid N] prefixes */
 	syscorn_trace_write_fn write;

@@ -402,6 +402,9 @@ option_case -ttt -ttt
 option_case -r -r
 option_case -f -f
 option_case -e-signal-none -e signal=none
+option_case -e-regex -e 'trace=/^(get|set)|stat'
+option_case -a30 -a 30
+option_case -qq -qq
 
 # -c: the same syscalls with the same call and error counts (times are the emulator's).
 id=opt-c
