@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "afl.h"
 #include "syscorn.h"
 
 extern char **environ;
@@ -32,6 +33,8 @@ static void usage(FILE *f)
 		"                    follow, up to PROGRAM: -o FILE -f -ff -e trace=SET -e signal=SET\n"
 		"                    -s N -x -xx -t -tt -ttt -r -T -y -c -C -z -Z -v (README.md)\n"
 		"  --strace-format=json  the trace as one JSON object a line (implies --strace)\n"
+		"  --afl             be AFL++'s target: afl-fuzz -i IN -o OUT -- syscorn --afl PROGRAM @@\n"
+		"                    (fork server, shared coverage map, persistent through snapshots)\n"
 		"A static arm64 or x86-64 program the guest executes runs under syscorn too, with\n"
 		"the same -q, -R and tracing options; other programs run natively.\n");
 }
@@ -136,12 +139,14 @@ int main(int argc, char **argv)
 	memcpy(env, environ, (envc + 1) * sizeof *env);
 	const char *argv0 = NULL;
 	unsigned flags = 0;
+	int afl = 0;
 	static const struct option longopts[] = {
 		{ "help", no_argument, 0, 'h' },      { "version", no_argument, 0, 'V' },
 		{ "no-random", no_argument, 0, 'R' }, { "quiet", no_argument, 0, 'q' },
 		{ "strace", no_argument, 0, 1000 },   { "strace-format", required_argument, 0, 1001 },
 		/* Internal: this process was started for a guest's execve (see below). */
 		{ "exec", no_argument, 0, 1002 },
+		{ "afl", no_argument, 0, 1010 },
 		{ 0, 0, 0, 0 },
 	};
 	/* The options that hold for every process the guest starts, for the exec prefix: the
@@ -198,6 +203,7 @@ int main(int argc, char **argv)
 			/* The trace of an exec'd program continues the file, as strace's does. */
 			tout.append = 1;
 			break;
+		case 1010: afl = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V':
 			printf("syscorn %s (Unicorn %s)\n", syscorn_version(), syscorn_unicorn_version());
@@ -214,6 +220,13 @@ int main(int argc, char **argv)
 	char **gargv = &argv[optind];
 	if (argv0)
 		gargv[0] = (char *)argv0;
+	if (afl) {
+		syscorn_config cfg;
+		syscorn_config_init(&cfg);
+		cfg.flags = flags | SYSCORN_F_NO_RANDOM;
+		cfg.log = log_stderr;
+		return syscorn_afl_main(prog, gargv, env, &cfg);
+	}
 	/* Name the process after the guest, as exec would (ps, /proc/self/comm, PR_GET_NAME). */
 	const char *base = strrchr(prog, '/');
 	prctl(PR_SET_NAME, base ? base + 1 : prog, 0, 0, 0);
