@@ -25,6 +25,7 @@
 
 #include "../arch/arch.h"
 #include "../syscall.h"
+#include "../thread.h"
 
 /* Clone flags: the same values on every Linux guest and on the host. */
 _Static_assert(CLONE_VM == 0x100 && CLONE_FS == 0x200 && CLONE_FILES == 0x400 &&
@@ -40,16 +41,6 @@ _Static_assert(CLONE_VM == 0x100 && CLONE_FS == 0x200 && CLONE_FILES == 0x400 &&
 	(CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_VFORK | CLONE_SETTLS |                \
 	 CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED |   \
 	 CLONE_PTRACE | CLONE_UNTRACED | CSIGNAL_MASK)
-
-/* Threads (CLONE_VM without CLONE_VFORK) are created by the threads code when it is linked in;
- * without it they are refused with ENOSYS. */
-long sc_clone_thread(struct sc_thread *t, uint64_t flags, gaddr_t stack, gaddr_t parent_tid,
-		     gaddr_t child_tid, gaddr_t tls) __attribute__((weak));
-
-/* The fork child's part of the thread and signal machinery, when it is linked in: the calling
- * thread is the only one left. */
-void sc_threads_after_fork(struct sc_thread *t) __attribute__((weak));
-void sc_sig_after_fork(struct sc_thread *t) __attribute__((weak));
 
 /* In a vfork child that has neither exec'd nor exited: the write end of the pipe its parent
  * is blocked on (close-on-exec, so an exec ends the wait as it ends a native vfork's). One per
@@ -76,7 +67,8 @@ static void set_tls(struct sc_thread *t, gaddr_t tls)
 		uc_reg_write(t->uc, UC_ARM64_REG_TPIDR_EL0, &tls);
 }
 
-/* The new process's side: the state the kernel gives a fork child. */
+/* The new process's side: the state the kernel gives a fork child. The thread and signal
+ * machinery follows when the syscall returns (sc_threads_after_fork, from sc_trap). */
 static void child_setup(struct sc_thread *t, uint64_t flags, gaddr_t stack, gaddr_t child_tid,
 			gaddr_t tls, int vfork_wr)
 {
@@ -99,10 +91,6 @@ static void child_setup(struct sc_thread *t, uint64_t flags, gaddr_t stack, gadd
 	p->robust_len = 0;
 	/* Pending signals are not inherited; the host's own were cleared by its fork. */
 	p->sigpending = 0;
-	if (sc_threads_after_fork)
-		sc_threads_after_fork(t);
-	if (sc_sig_after_fork)
-		sc_sig_after_fork(t);
 }
 
 /* flags without the exit signal, which comes apart (clone3 uses those bits for flags). */
@@ -120,12 +108,9 @@ static long do_fork(struct sc_thread *t, uint64_t flags, int exit_signal, gaddr_
 		return -EINVAL;
 	if ((flags & CLONE_PIDFD) && (flags & (CLONE_DETACHED | CLONE_THREAD)))
 		return -EINVAL;
-	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) {
-		if (sc_clone_thread)
-			return sc_clone_thread(t, flags | (uint64_t)exit_signal, stack, parent_tid,
-					       child_tid, tls);
-		return -ENOSYS;
-	}
+	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
+		return sc_clone_thread(t, flags | (uint64_t)exit_signal, stack, parent_tid, child_tid,
+				       tls);
 	/* CLONE_VM|CLONE_VFORK without a thread or shared handlers: a vfork (glibc's posix_spawn,
 	 * Go's os/exec), done as one. */
 	if (flags & CLONE_SIGHAND)
@@ -174,9 +159,12 @@ static long do_fork(struct sc_thread *t, uint64_t flags, int exit_signal, gaddr_
 	if (vfork_pipe[0] >= 0) {
 		char c;
 		close(vfork_pipe[1]);
-		/* Only the child's exec or exit ends a vfork wait: not a signal. */
+		/* Only the child's exec or exit ends a vfork wait, not a signal; the parent's other
+		 * threads run meanwhile. */
+		bool released = sc_blocking_begin(t);
 		while (read(vfork_pipe[0], &c, 1) < 0 && errno == EINTR)
 			;
+		sc_blocking_end(t, released);
 		close(vfork_pipe[0]);
 	}
 	return pid;
@@ -251,12 +239,11 @@ SYSCALL_DEFINE2(clone3, ptr, uargs, size, size)
 		return -EINVAL;
 	if (a.set_tid || a.set_tid_size)
 		return a.set_tid_size > 32 ? -EINVAL : -EPERM; /* needs CAP_SYS_ADMIN over the pid ns */
-	/* Threads go through clone(), which libc falls back to on ENOSYS; a cgroup target and a
-	 * fresh set of handlers are not supported. */
-	if ((a.flags & CLONE_VM) && !(a.flags & CLONE_VFORK))
-		return -ENOSYS;
+	/* A cgroup target, a fresh set of handlers and a time namespace are not supported. */
 	if (a.flags & (GUEST_CLONE_INTO_CGROUP | GUEST_CLONE_CLEAR_SIGHAND | CLONE_NEWTIME))
 		return -ENOSYS;
+	/* clone3's stack is the lowest address of the area; the kernel starts the child at its
+	 * top, as clone() does with the stack pointer it is given. */
 	gaddr_t sp = a.stack ? a.stack + a.stack_size : 0;
 	return do_fork(t, a.flags, (int)a.exit_signal, sp, a.parent_tid, a.child_tid, a.tls,
 		       a.pidfd);

@@ -153,13 +153,6 @@ case_ bash-nested-shells     bash n 'bash -c "sh -c \"echo deep; exit 2\"; echo 
 # Cases that need work not done yet: a failure is reported as SKIP naming it, a pass as PASS.
 # Remove a line when the work lands.
 PENDING='
-bash-trap-int	guest signal handlers (issue 3, signal delivery)
-sh-trap-usr1	guest signal handlers (issue 3, signal delivery)
-sh-killed-by-int	busybox sh catches SIGINT and re-raises it (issue 3, signal delivery)
-bash-trap-child	guest signal handlers (issue 3, signal delivery)
-sh-bg-wait	busybox wait: SIGCHLD handler and rt_sigsuspend (issue 3, signal delivery)
-sh-bg-many	busybox wait: SIGCHLD handler and rt_sigsuspend (issue 3, signal delivery)
-sh-bg-kill	busybox wait: SIGCHLD handler and rt_sigsuspend (issue 3, signal delivery)
 '
 pending_reason() { # CASE -> reason, or nothing
 	awk -F'\t' -v p="$1" '$1 == p { print $2 }' <<<"$PENDING"
