@@ -19,7 +19,7 @@
 
 /* ------------------------------------------------------------------ text buffers */
 
-static void tb_grow(struct sc_tbuf *b, size_t n)
+void tb_grow(struct sc_tbuf *b, size_t n)
 {
 	if (b->len + n + 1 <= b->cap)
 		return;
@@ -31,26 +31,6 @@ static void tb_grow(struct sc_tbuf *b, size_t n)
 		abort();
 	b->p = q;
 	b->cap = c;
-}
-
-void tb_putn(struct sc_tbuf *b, const char *s, size_t n)
-{
-	tb_grow(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-void tb_putc(struct sc_tbuf *b, char c)
-{
-	tb_grow(b, 1);
-	b->p[b->len++] = c;
-	b->p[b->len] = 0;
-}
-
-void tb_puts(struct sc_tbuf *b, const char *s)
-{
-	tb_putn(b, s, strlen(s));
 }
 
 void tb_printf(struct sc_tbuf *b, const char *fmt, ...)
@@ -312,11 +292,24 @@ static void out_flush_locked(struct sc_tracer *tr)
 	tr->out.len = 0;
 }
 
+/* The lock is taken once a thread was created (before it exists): not for one thread. */
+static void lock(struct sc_tracer *tr)
+{
+	if (__atomic_load_n(&tr->threaded, __ATOMIC_ACQUIRE))
+		pthread_mutex_lock(&tr->lock);
+}
+
+static void unlock(struct sc_tracer *tr)
+{
+	if (__atomic_load_n(&tr->threaded, __ATOMIC_ACQUIRE))
+		pthread_mutex_unlock(&tr->lock);
+}
+
 static void out_flush(struct sc_tracer *tr)
 {
-	pthread_mutex_lock(&tr->lock);
+	lock(tr);
 	out_flush_locked(tr);
-	pthread_mutex_unlock(&tr->lock);
+	unlock(tr);
 }
 
 static void emit(struct sc_tracer *tr, const char *s, size_t n);
@@ -346,11 +339,11 @@ void sc_trace_flush(struct sc_process *p)
 /* Moves finished text to the output; writes it at once when unbuffered. */
 static void emit(struct sc_tracer *tr, const char *s, size_t n)
 {
-	pthread_mutex_lock(&tr->lock);
+	lock(tr);
 	tb_putn(&tr->out, s, n);
 	if ((tr->flags & SC_TRACE_F_UNBUFFERED) || tr->out.len >= 32768)
 		out_flush_locked(tr);
-	pthread_mutex_unlock(&tr->lock);
+	unlock(tr);
 }
 
 static void now(struct timespec *ts)
@@ -371,6 +364,8 @@ static int64_t ts_ns(const struct timespec *t)
 /* "[pid N] ", timestamps: what strace prints before each line. */
 static void leader(struct sc_tracer *tr, struct sc_tbuf *b, const struct timespec *wall)
 {
+	if (!tr->show_pid && !tr->tflag && !(tr->flags & SC_TRACE_F_RELATIVE))
+		return;
 	if (tr->show_pid) {
 		int id = tls && tls->tr == tr ? tls->tid : tr->pid;
 		if (tr->flags & SC_TRACE_F_PID_COLUMN)
@@ -611,7 +606,7 @@ static void count_call(struct sc_tracer *tr, struct sc_trace_call *c)
 	unsigned n = tr->nsys[c->arch];
 	if (c->nr >= n)
 		return;
-	pthread_mutex_lock(&tr->lock);
+	lock(tr);
 	if (!tr->counts[c->arch])
 		tr->counts[c->arch] = calloc(n, sizeof *tr->counts[c->arch]);
 	if (tr->counts[c->arch]) {
@@ -621,7 +616,7 @@ static void count_call(struct sc_tracer *tr, struct sc_trace_call *c)
 			k->errors++;
 		k->ns += (uint64_t)c->dur_ns;
 	}
-	pthread_mutex_unlock(&tr->lock);
+	unlock(tr);
 }
 
 uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
@@ -636,9 +631,9 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 	int ai = tr->arch;
 	struct sc_trace_sys *tab = __atomic_load_n(&tr->sys[ai], __ATOMIC_ACQUIRE);
 	if (__builtin_expect(!tab, 0)) {
-		pthread_mutex_lock(&tr->lock);
+		lock(tr);
 		tab = sys_table(tr, p, ai);
-		pthread_mutex_unlock(&tr->lock);
+		unlock(tr);
 	}
 	const struct sc_trace_sys *s = nr < tr->nsys[ai] ? &tab[nr] : &unknown;
 	bool show = s->traced && !(tr->flags & SC_TRACE_F_SUMMARY);
@@ -665,8 +660,18 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 	struct timespec t0, t1;
 	if (show)
 		trace_enter(tr, p, t, tl);
-	if (forks(c))
+	if (forks(c)) {
 		out_flush(tr);
+		/* A thread to come (CLONE_THREAD, in clone's flags or clone3's struct): from now on
+		 * the output, the counts and the tables are shared; the lock is on before the thread
+		 * exists. */
+		uint64_t flags = args[0];
+		if (s->meta && !strcmp(s->meta->name, "clone3") &&
+		    copy_from_guest(p, &flags, args[0], sizeof flags))
+			flags = 0;
+		if ((flags & 0x10000) && !tr->threaded)
+			__atomic_store_n(&tr->threaded, true, __ATOMIC_RELEASE);
+	}
 	int pid = tr->pid, tid = tl->tid;
 	tl->in_call = show;
 	uint64_t r;

@@ -183,7 +183,8 @@ struct sc_tracer {
 	bool show_pid;        /* -f with more than one process: [pid N] prefixes */
 	syscorn_trace_write_fn write;
 	void *write_data;
-	pthread_mutex_t lock; /* output, counts, lazily built tables (threads share them) */
+	pthread_mutex_t lock; /* output, counts, lazily built tables, once threads share them */
+	bool threaded;        /* a thread was created: take the lock */
 	struct sc_tbuf out;   /* pending output */
 	struct timespec last; /* -r */
 	struct sc_trace_sys *sys[2]; /* per architecture, by number */
@@ -222,10 +223,30 @@ void sc_trace_signal_raw(struct sc_process *p, const void *siginfo);
 /* A fault that ends the guest (cpu.c's report): the siginfo of its death line. */
 void sc_trace_fault(struct sc_process *p, int sig, uint64_t addr, uint64_t pc, int fault_type);
 
-/* Output helpers (trace.c). */
-void tb_putc(struct sc_tbuf *b, char c);
-void tb_puts(struct sc_tbuf *b, const char *s);
-void tb_putn(struct sc_tbuf *b, const char *s, size_t n);
+/* Output helpers (trace.c; the common appends inline, the buffer grown out of line). */
+void tb_grow(struct sc_tbuf *b, size_t n);
+
+static inline void tb_putn(struct sc_tbuf *b, const char *s, size_t n)
+{
+	if (__builtin_expect(b->len + n + 1 > b->cap, 0))
+		tb_grow(b, n);
+	__builtin_memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static inline void tb_putc(struct sc_tbuf *b, char c)
+{
+	if (__builtin_expect(b->len + 2 > b->cap, 0))
+		tb_grow(b, 1);
+	b->p[b->len++] = c;
+	b->p[b->len] = 0;
+}
+
+static inline void tb_puts(struct sc_tbuf *b, const char *s)
+{
+	tb_putn(b, s, __builtin_strlen(s));
+}
 void tb_printf(struct sc_tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tb_dec(struct sc_tbuf *b, int64_t v);
 void tb_udec(struct sc_tbuf *b, uint64_t v);
