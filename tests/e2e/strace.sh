@@ -308,10 +308,9 @@ fdtypes	^read\(3, "\\n\\0\\0\\0	a signalfd_siginfo holds the pid in binary
 signals-x86_64-musl	^--- SIG(USR1|CHLD|WINCH|URG) \{si_signo=SIG[A-Z0-9]*, si_code=SI_TKILL	a signal ignored while blocked is dropped by the host kernel when unblocked
 '
 
-# Programs whose traces still differ for reasons owned by other work.
+# Programs whose traces still differ for reasons owned by other work (SKIP, not FAIL):
+# <prog> <TAB> <why>.
 PENDING='
-fdtypes	signalfd and signal delivery (signals issue)
-signals	signal delivery lines ("--- SIG... ---")
 '
 
 # ---------------------------------------------------------------- differential traces
