@@ -471,7 +471,11 @@ static void reconcile_hooks(struct sc_thread *t)
 		if (uc_hook_add(t->uc, &t->attn_hook, UC_HOOK_BLOCK, UC_CB(hook_attn), t, 1, 0) !=
 		    UC_ERR_OK)
 			return;
-		uc_ctl_flush_tb(t->uc);
+		/* Not uc_ctl_flush_tb(): it clears the whole translation buffer (64 MiB of page
+		 * faults); dropping the blocks of the executable mappings costs what is there. */
+		for (size_t i = 0; i < p->mem.nvmas; i++)
+			if (p->mem.vmas[i].prot & PROT_EXEC)
+				uc_ctl_remove_cache(t->uc, p->mem.vmas[i].start, p->mem.vmas[i].end);
 	} else {
 		uc_hook_del(t->uc, t->attn_hook);
 	}
