@@ -95,6 +95,7 @@ static void trace_write(void *data, int pid, const char *buf, unsigned long len)
 }
 
 static int quiet;
+static syscorn *live_session; /* see the end of main */
 static syscorn_trace_opts *topts;
 
 static void log_stderr(void *data, int level, const char *msg)
@@ -269,11 +270,19 @@ int main(int argc, char **argv)
 			return 125;
 	}
 	syscorn_result res;
+	/* In a fork child of the guest's (syscorn_run returns in both processes), tearing the
+	 * emulator down would first copy most of the parent's pages (copy-on-write) only to free
+	 * them: about half the cost of a guest's fork+exit. The process ends right after anyway;
+	 * the static pointer keeps the session reachable for leak checkers. Tracing flushes at
+	 * close, so a traced child closes. */
+	live_session = sc;
+	pid_t pid = getpid();
 	if (syscorn_run(sc, &res)) {
 		syscorn_close(sc);
 		return 125;
 	}
-	syscorn_close(sc);
+	if (getpid() == pid || topts)
+		syscorn_close(sc);
 	free(env);
 	if (res.exited)
 		return res.exit_code & 0xff;
