@@ -36,6 +36,8 @@ trap cleanup EXIT
 # afl-fuzz in a container: no core_pattern or CPU governor to tune, no CPU to bind to.
 export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
 export AFL_QUIET=1
+# afl-fuzz insists on its own ASan settings (a sanitizer build of syscorn is the target then).
+export ASAN_OPTIONS=abort_on_error=1:symbolize=0:detect_leaks=0
 
 # Runs afl-fuzz until a crash file appears or the bound passes; prints the seconds it took.
 afl_until_crash() { # OUTDIR NAME -- AFL-FUZZ ARGS...

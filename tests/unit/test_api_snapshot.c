@@ -131,14 +131,14 @@ static bool same(syscorn *sc, const struct state *a, const struct state *b, bool
 	return failures == before;
 }
 
-static void run_arch(const char *arch, const char *guest, int iterations)
+static void run_arch(const char *arch, const char *guest, int iterations, bool fast)
 {
 	syscorn *sc;
 	if (syscorn_open(guest, NULL, &sc)) {
 		CHECK(0, "%s: open", arch);
 		return;
 	}
-	syscorn_set_argv(sc, (char *const[]){ "apiguest", "snap", NULL });
+	syscorn_set_argv(sc, (char *const[]){ "apiguest", "snap", fast ? "fast" : "full", NULL });
 	syscorn_set_file(sc, "/in/data", "ABCDEFGH", 8);
 	syscorn_set_file(sc, "/out", "initial", 7);
 	syscorn_set_stdin(sc, "x", 1);
@@ -162,13 +162,14 @@ static void run_arch(const char *arch, const char *guest, int iterations)
 		}
 		char out[8] = "";
 		syscorn_read_file(sc, "/out", out, 3, NULL);
-		CHECK(!memcmp(out, "run", 3), "%s: iteration %d: the guest's output file", arch, it);
+		CHECK(fast || !memcmp(out, "run", 3), "%s: iteration %d: the guest's output file", arch,
+		      it);
 		struct timespec r0, r1;
 		clock_gettime(CLOCK_MONOTONIC, &r0);
 		CHECK(syscorn_restore(sc) == SYSCORN_OK, "%s: restore", arch);
 		clock_gettime(CLOCK_MONOTONIC, &r1);
 		restore_s += (double)(r1.tv_sec - r0.tv_sec) + (double)(r1.tv_nsec - r0.tv_nsec) / 1e9;
-		bool full = it % 1000 == 0 || it <= 2;
+		bool full = it % 1000 == 0 || it <= 10;
 		struct state now;
 		capture(sc, &now, full);
 		same(sc, &snap, &now, full, it);
@@ -176,9 +177,9 @@ static void run_arch(const char *arch, const char *guest, int iterations)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("%s %s: %d restores, %d bad runs, %.0f runs/s, %.0f us per restore\n",
-	       bad_runs || failures ? "FAIL" : "PASS", arch, iterations, bad_runs, iterations / s,
-	       restore_s * 1e6 / iterations);
+	printf("%s %s%s: %d restores, %d bad runs, %.0f runs/s, %.0f us per restore\n",
+	       bad_runs || failures ? "FAIL" : "PASS", arch, fast ? " (memory only)" : "", iterations,
+	       bad_runs, iterations / s, restore_s * 1e6 / iterations);
 	release(&snap);
 	syscorn_close(sc);
 }
@@ -190,10 +191,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int n = argc > 3 ? atoi(argv[3]) : 10000;
-	if (!access(argv[1], R_OK))
-		run_arch("arm64", argv[1], n);
-	if (!access(argv[2], R_OK))
-		run_arch("x86_64", argv[2], n);
+	/* Full: the mappings change too (the slow path); memory only: the fast path. */
+	for (int fast = 0; fast < 2; fast++) {
+		if (!access(argv[1], R_OK))
+			run_arch("arm64", argv[1], n, fast);
+		if (!access(argv[2], R_OK))
+			run_arch("x86_64", argv[2], n, fast);
+	}
 	printf("%s\n", failures ? "FAILED" : "all ok");
 	return failures ? 1 : 0;
 }
