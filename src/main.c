@@ -94,6 +94,61 @@ static void trace_write(void *data, int pid, const char *buf, unsigned long len)
 	}
 }
 
+/* ps, pgrep and other processes reading /proc/<pid>/cmdline or environ see the guest's argv
+ * and environment, as for a native process, rather than syscorn's options (the guest's own
+ * /proc/self reads are the library's, from guest memory). PR_SET_MM_MAP needs no privilege; it
+ * wants every field of the map, the current ones but for those two areas, which must be
+ * anonymous memory. Where it is refused, nothing changes. */
+static char *cmdline_areas[2];
+
+static void show_guest_cmdline(char *const argv[], char *const envp[])
+{
+	char buf[1024];
+	FILE *f = fopen("/proc/self/stat", "re");
+	if (!f)
+		return;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *s = strrchr(buf, ')');
+	unsigned long v[53] = { 0 };
+	int k = 3;
+	for (char *save, *t = s ? strtok_r(s + 2, " ", &save) : NULL; t && k < 53;
+	     t = strtok_r(NULL, " ", &save))
+		v[k++] = strtoul(t, NULL, 10);
+	if (k < 51)
+		return;
+	char *const *vs[2] = { argv, envp };
+	char *area[2];
+	size_t len[2];
+	for (int a = 0; a < 2; a++) {
+		len[a] = 0;
+		for (char *const *p = vs[a]; p && *p; p++)
+			len[a] += strlen(*p) + 1;
+		if (!(area[a] = malloc(len[a] + 1)))
+			return;
+		char *o = area[a];
+		for (char *const *p = vs[a]; p && *p; p++)
+			o = stpcpy(o, *p) + 1;
+	}
+	struct prctl_mm_map m = {
+		.start_code = v[26], .end_code = v[27], .start_stack = v[28],
+		.start_data = v[45], .end_data = v[46], .start_brk = v[47],
+		.brk = (uintptr_t)sbrk(0),
+		.arg_start = (uintptr_t)area[0], .arg_end = (uintptr_t)area[0] + len[0],
+		.env_start = (uintptr_t)area[1], .env_end = (uintptr_t)area[1] + len[1],
+		.exe_fd = (uint32_t)-1,
+	};
+	if (prctl(PR_SET_MM, PR_SET_MM_MAP, &m, sizeof m, 0)) {
+		free(area[0]);
+		free(area[1]);
+		return;
+	}
+	/* In use by the kernel from now on; reachable, for leak checkers. */
+	cmdline_areas[0] = area[0];
+	cmdline_areas[1] = area[1];
+}
+
 static int quiet;
 static syscorn *live_session; /* see the end of main */
 static syscorn_trace_opts *topts;
@@ -234,6 +289,7 @@ int main(int argc, char **argv)
 	syscorn *sc = syscorn_load(prog, gargv, env, flags, log_stderr, NULL);
 	if (!sc)
 		return 126;
+	show_guest_cmdline(gargv, env);
 	/* An emulated program's execve starts this binary again, resolved now while
 	 * /proc/self/exe still names the file we were started from. */
 	char *self = realpath("/proc/self/exe", NULL);
