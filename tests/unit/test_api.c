@@ -207,6 +207,15 @@ static void test_argv_env_input(void)
 	OK(syscorn_remove_file(sc, "/in/y"));
 	ERR(syscorn_remove_file(sc, NULL), SYSCORN_ERR_ARG);
 	CHECK(run(sc).exit_code == 110, "in-memory file");
+	char back[16] = "";
+	size_t len = 0;
+	OK(syscorn_read_file(sc, "/in/x", back, 4, &len));
+	CHECK(len == 10 && !memcmp(back, "Fuzz", 4), "read_file: %zu '%.4s'", len, back);
+	OK(syscorn_read_file(sc, "/in/x", NULL, 0, NULL));
+	ERR(syscorn_read_file(sc, "/in/y", back, 4, &len), SYSCORN_ERR_ARG);
+	ERR(syscorn_read_file(sc, NULL, back, 4, &len), SYSCORN_ERR_ARG);
+	ERR(syscorn_read_file(sc, "/in/x", NULL, 4, &len), SYSCORN_ERR_ARG);
+	ERR(syscorn_read_file(NULL, "/in/x", back, 4, &len), SYSCORN_ERR_ARG);
 	syscorn_close(sc);
 
 	sc = open_with(ARGV("file", "/in/x"));
