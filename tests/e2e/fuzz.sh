@@ -145,7 +145,7 @@ else
 	mkdir -p "$WORK/corpus" "$WORK/lf"
 	printf 'hello world!' >"$WORK/corpus/hello"
 	start=$SECONDS
-	(cd "$WORK/lf" && "$LF" "$t" "$WORK/corpus" -max_total_time="$TIMEOUT" -seed=1 \
+	(cd "$WORK/lf" && "$LF" "$t" "$WORK/corpus" -max_total_time="$TIMEOUT" -seed=1 -max_len=32 \
 		-artifact_prefix="$WORK/lf/" >"$WORK/libfuzzer.log" 2>&1)
 	crash=$(ls "$WORK"/lf/crash-* 2>/dev/null | head -n 1)
 	if [ -z "$crash" ]; then
