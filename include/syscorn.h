@@ -66,6 +66,11 @@ const char *syscorn_unicorn_version(void);
 
 /* Flags (syscorn_config.flags, syscorn_load). */
 #define SYSCORN_F_NO_RANDOM 1u /* fixed stack and static-PIE addresses (reproducible runs) */
+/* A guest's fork is a fork of the host process. By default the child never returns from
+ * syscorn_run into the caller's code: it runs the guest child to its end and then ends the
+ * host process the same way (exit code, or death by the same signal). With this flag
+ * syscorn_run returns in both processes (the CLI, which ends right after, sets it). */
+#define SYSCORN_F_FORK_RETURNS 2u
 
 typedef struct syscorn_config {
 	unsigned flags;      /* SYSCORN_F_* */

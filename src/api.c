@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -637,6 +638,32 @@ static void run_pending(struct sc_process *p)
 		reg_set(p, a->regs->ret, r);
 }
 
+/* In a fork child of the guest's: the guest child runs to its end (stops and limits do not
+ * return to a caller that is not expecting this process), then the host process ends as it
+ * did, without tearing the emulator down (which would only copy the parent's pages). */
+static void end_fork_child(struct sc_process *p)
+{
+	while (!p->exit.done) {
+		p->stop = false;
+		if (p->api->pending)
+			run_pending(p);
+		if (!p->exit.done && sc_process_run(p))
+			_exit(125);
+	}
+	sc_trace_free(p); /* the trace's last lines */
+	if (!p->exit.signal)
+		_exit(p->exit.status & 0xff);
+	struct rlimit no_core = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &no_core);
+	signal(p->exit.signal, SIG_DFL);
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, p->exit.signal);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	raise(p->exit.signal);
+	_exit(128 + p->exit.signal);
+}
+
 syscorn_err syscorn_run(syscorn *p, syscorn_result *res)
 {
 	if (!p)
@@ -659,10 +686,13 @@ syscorn_err syscorn_run(syscorn *p, syscorn_result *res)
 	a->running = true;
 	stdin_swap_in(p);
 	int r = 0;
+	pid_t pid = getpid();
 	if (a->pending)
 		run_pending(p);
 	if (!p->exit.done && !p->stop)
 		r = sc_process_run(p);
+	if (getpid() != pid && !(p->flags & SYSCORN_F_FORK_RETURNS))
+		end_fork_child(p);
 	stdin_swap_out(p);
 	a->running = false;
 	p->stop = false;

@@ -286,7 +286,8 @@ int main(int argc, char **argv)
 	/* Name the process after the guest, as exec would (ps, /proc/self/comm, PR_GET_NAME). */
 	const char *base = strrchr(prog, '/');
 	prctl(PR_SET_NAME, base ? base + 1 : prog, 0, 0, 0);
-	syscorn *sc = syscorn_load(prog, gargv, env, flags, log_stderr, NULL);
+	syscorn *sc = syscorn_load(prog, gargv, env, flags | SYSCORN_F_FORK_RETURNS, log_stderr,
+				   NULL);
 	if (!sc)
 		return 126;
 	show_guest_cmdline(gargv, env);

@@ -546,6 +546,30 @@ static void test_snapshot_coverage(void)
 	syscorn_close(sc);
 }
 
+/* A guest's fork: syscorn_run returns once, in this process (the child ends inside it). */
+static void test_fork(void)
+{
+	int fds[2];
+	if (pipe(fds)) {
+		CHECK(0, "pipe");
+		return;
+	}
+	syscorn *sc = open_with(ARGV("fork"));
+	pid_t me = getpid();
+	syscorn_result r = run(sc);
+	if (write(fds[1], "x", 1) != 1) { /* every process that comes back here */
+	}
+	if (getpid() != me)
+		_exit(0);
+	CHECK(r.exit_code == 13, "fork: exit %d", r.exit_code);
+	syscorn_close(sc);
+	close(fds[1]);
+	char buf[8];
+	ssize_t n = read(fds[0], buf, sizeof buf);
+	close(fds[0]);
+	CHECK(n == 1, "fork: %zd processes came back from syscorn_run", n);
+}
+
 /* ------------------------------------------------------------------------ leaks */
 
 static void test_open_run_close_loop(int n)
@@ -602,7 +626,7 @@ int main(int argc, char **argv)
 			{ "errors", test_errors_and_versions }, { "open", test_open },
 			{ "input", test_argv_env_input },       { "limits", test_results_limits },
 			{ "stop-regs-mem", test_stop_regs_mem }, { "hooks", test_hooks },
-			{ "snapshot-coverage", test_snapshot_coverage },
+			{ "snapshot-coverage", test_snapshot_coverage }, { "fork", test_fork },
 		};
 		for (size_t k = 0; k < sizeof tests / sizeof *tests; k++) {
 			int f = failures;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int counter;           /* .bss */
@@ -137,6 +138,16 @@ int main(int argc, char **argv)
 		if (write(1, "hooked\n", 7) != 7)
 			return 255;
 		return (int)(getpid() & 0x7f);
+	}
+	if (!strcmp(what, "fork")) {
+		/* a child that exits 3; the parent's exit code is the child's + 10 */
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(3);
+		int st;
+		if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+			return 99;
+		return WEXITSTATUS(st) + 10;
 	}
 	if (!strcmp(what, "snap"))
 		return snap(argc > 2 && !strcmp(argv[2], "fast"));
