@@ -30,6 +30,7 @@ ERR_FAULT, ERR_HOOK, ERR_SYSCALL, ERR_ENGINE, ERR_HOST, ERR_UNSUPPORTED = range(
 
 LOG_ERROR, LOG_WARN, LOG_INFO = 0, 1, 2
 F_NO_RANDOM = 1
+F_FORK_RETURNS = 2  # a guest fork child returns from run() too (default: it ends inside)
 
 END_EXIT, END_SIGNAL, END_STOP, END_TIME, END_BLOCKS = range(5)
 _END_NAMES = {END_EXIT: "exit", END_SIGNAL: "signal", END_STOP: "stop", END_TIME: "time",
