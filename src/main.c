@@ -99,7 +99,9 @@ static void trace_write(void *data, int pid, const char *buf, unsigned long len)
  * /proc/self reads are the library's, from guest memory). PR_SET_MM_MAP needs no privilege; it
  * wants every field of the map, the current ones but for those two areas, which must be
  * anonymous memory. Where it is refused, nothing changes. */
-static char *cmdline_areas[2];
+/* Not static: a store to a static that is never read may be dropped by the compiler, and then
+ * leak checkers would not see these areas as reachable. */
+char *volatile syscorn_cmdline_areas[2];
 
 static void show_guest_cmdline(char *const argv[], char *const envp[])
 {
@@ -145,8 +147,8 @@ static void show_guest_cmdline(char *const argv[], char *const envp[])
 		return;
 	}
 	/* In use by the kernel from now on; reachable, for leak checkers. */
-	cmdline_areas[0] = area[0];
-	cmdline_areas[1] = area[1];
+	syscorn_cmdline_areas[0] = area[0];
+	syscorn_cmdline_areas[1] = area[1];
 }
 
 static int quiet;
