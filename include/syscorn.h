@@ -222,6 +222,18 @@ syscorn_err syscorn_reg_write(syscorn *sc, int reg, uint64_t value);
 syscorn_err syscorn_mem_read(syscorn *sc, uint64_t addr, void *buf, size_t size);
 syscorn_err syscorn_mem_write(syscorn *sc, uint64_t addr, const void *buf, size_t size);
 
+/* The guest's mappings, as Unicorn's uc_mem_regions: *regions gets an array of *count entries,
+ * sorted, which the caller frees with syscorn_free. Builds the image first when needed. */
+typedef struct syscorn_mem_region {
+	uint64_t begin, end; /* [begin, end) */
+	uint32_t perms;      /* PROT_READ | PROT_WRITE | PROT_EXEC bits (1, 2, 4) */
+	uint32_t shared;     /* 1 for a shared mapping */
+} syscorn_mem_region;
+syscorn_err syscorn_mem_regions(syscorn *sc, syscorn_mem_region **regions, uint32_t *count);
+
+/* Frees what the library allocated for the caller (syscorn_mem_regions). */
+void syscorn_free(void *mem);
+
 /* Facts about the session. */
 typedef enum syscorn_query_type {
 	SYSCORN_QUERY_ARCH = 1,  /* syscorn_arch */

@@ -849,6 +849,32 @@ syscorn_err syscorn_mem_write(syscorn *p, uint64_t addr, const void *buf, size_t
 	return SYSCORN_OK;
 }
 
+syscorn_err syscorn_mem_regions(syscorn *p, syscorn_mem_region **regions, uint32_t *count)
+{
+	if (!p || !regions || !count)
+		return SYSCORN_ERR_ARG;
+	syscorn_err e = sc_api_build(p);
+	if (e)
+		return e;
+	size_t n = p->mem.nvmas;
+	syscorn_mem_region *r = calloc(n ? n : 1, sizeof *r);
+	if (!r)
+		return SYSCORN_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct sc_vma *v = &p->mem.vmas[i];
+		r[i] = (syscorn_mem_region){ v->start, v->end, (uint32_t)v->prot & 7u,
+					     (v->flags & VMA_SHARED) != 0 };
+	}
+	*regions = r;
+	*count = (uint32_t)n;
+	return SYSCORN_OK;
+}
+
+void syscorn_free(void *mem)
+{
+	free(mem);
+}
+
 syscorn_err syscorn_query(syscorn *p, syscorn_query_type type, uint64_t *value)
 {
 	if (!p || !value)

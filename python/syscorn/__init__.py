@@ -93,6 +93,11 @@ class _Result(ctypes.Structure):
                 ("what", ctypes.c_char * 64), ("blocks", _u64), ("memory_limited", _int)]
 
 
+class _Region(ctypes.Structure):
+    _fields_ = [("begin", _u64), ("end", _u64), ("perms", ctypes.c_uint32),
+                ("shared", ctypes.c_uint32)]
+
+
 class _Syscall(ctypes.Structure):
     _fields_ = [("nr", _u64), ("name", _cp), ("nargs", _int),
                 ("arg_names", ctypes.POINTER(_cp)), ("arg_types", ctypes.POINTER(_cp)),
@@ -134,6 +139,9 @@ _reg_write = _proto("syscorn_reg_write", _int, _handle, _int, _u64)
 _mem_read = _proto("syscorn_mem_read", _int, _handle, _u64, _vp, ctypes.c_size_t)
 _mem_write = _proto("syscorn_mem_write", _int, _handle, _u64, _vp, ctypes.c_size_t)
 _query = _proto("syscorn_query", _int, _handle, _int, _P(_u64))
+_mem_regions = _proto("syscorn_mem_regions", _int, _handle, _P(_P(_Region)),
+                      _P(ctypes.c_uint32))
+_free = _proto("syscorn_free", None, _vp)
 _hook_syscall = _proto("syscorn_hook_syscall", _int, _handle, _uint, _cp, _SYSCALL_CB, _vp,
                        _P(_u64))
 _hook_del = _proto("syscorn_hook_del", _int, _handle, _u64)
@@ -393,6 +401,16 @@ class Syscorn:
     def mem_write(self, addr, data):
         data = bytes(data)
         _check(_mem_write(self.handle, addr, data, len(data)), "mem_write")
+
+    def mem_regions(self):
+        """The guest's mappings: a list of (begin, end, perms, shared), perms 1|2|4 = r|w|x."""
+        p = _P(_Region)()
+        n = ctypes.c_uint32()
+        _check(_mem_regions(self.handle, ctypes.byref(p), ctypes.byref(n)), "mem_regions")
+        try:
+            return [(p[i].begin, p[i].end, p[i].perms, bool(p[i].shared)) for i in range(n.value)]
+        finally:
+            _free(p)
 
     def query(self, what):
         v = _u64()

@@ -104,6 +104,9 @@ def test_start_regs_mem_query(arch):
         assert sc.query(syscorn.QUERY_PID) == os.getpid()
         assert sc.query(syscorn.QUERY_BRK) > pc
         assert sc.query(syscorn.QUERY_SNAPSHOT) == 0
+        regions = sc.mem_regions()
+        assert any(b <= pc < e and perms & 4 for b, e, perms, shared in regions)
+        assert any(b < sp <= e and perms & 2 for b, e, perms, shared in regions)
 
 
 def test_limits_and_stops(arch):

@@ -3,6 +3,7 @@
  * loop of open/run/close cycles that must keep memory and descriptors flat.
  *   test_api GUEST-ARM64 GUEST-X86_64     (tests/unit/guest/apiguest.c) */
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +301,21 @@ static void test_stop_regs_mem(void)
 	OK(syscorn_query(sc, SYSCORN_QUERY_BRK, &v));
 	CHECK(v > entry, "brk");
 	ERR(syscorn_query(sc, (syscorn_query_type)77, &v), SYSCORN_ERR_ARG);
+	syscorn_mem_region *regs;
+	uint32_t nregs;
+	ERR(syscorn_mem_regions(sc, NULL, &nregs), SYSCORN_ERR_ARG);
+	ERR(syscorn_mem_regions(NULL, &regs, &nregs), SYSCORN_ERR_ARG);
+	OK(syscorn_mem_regions(sc, &regs, &nregs));
+	bool has_code = false, has_stack = false;
+	for (uint32_t i = 0; i < nregs; i++) {
+		has_code |= regs[i].begin <= entry && entry < regs[i].end && (regs[i].perms & 4);
+		has_stack |= regs[i].begin < sp && sp <= regs[i].end && (regs[i].perms & 2);
+		CHECK(i == 0 || regs[i - 1].end <= regs[i].begin, "regions sorted");
+	}
+	CHECK(nregs >= 3 && has_code && has_stack, "mem_regions: %u, code %d stack %d", nregs,
+	      has_code, has_stack);
+	syscorn_free(regs);
+	syscorn_free(NULL);
 	ERR(syscorn_query(sc, SYSCORN_QUERY_ARCH, NULL), SYSCORN_ERR_ARG);
 
 	/* Memory: code is readable and (as for a debugger) writable; NULL is not mapped. */
