@@ -15,10 +15,14 @@ if [ ! -f "$LIB" ]; then
 	echo "SKIP python: no $LIB"
 	exit 0
 fi
-if nm -D "$LIB" 2>/dev/null | grep -q __asan_init; then
+# (Not `nm | grep -q` under pipefail: grep's early exit fails nm with SIGPIPE.)
+needed=$(readelf -d "$LIB" 2>/dev/null)
+case $needed in
+*libasan* | *libubsan* | *libtsan*)
 	echo "SKIP python: $LIB is a sanitizer build"
 	exit 0
-fi
+	;;
+esac
 # Debian's Python, for which tools/setup installs pytest, venv, setuptools and wheel (another
 # python3 earlier in PATH may lack them).
 PY=/usr/bin/python3
