@@ -152,7 +152,9 @@ static void show_guest_cmdline(char *const argv[], char *const envp[])
 }
 
 static int quiet;
-static syscorn *live_session; /* see the end of main */
+/* See the end of main. Volatile: a store to a static that is never read may be dropped, and
+ * leak checkers would then not see the session as reachable. */
+static syscorn *volatile live_session;
 static syscorn_trace_opts *topts;
 
 static void log_stderr(void *data, int level, const char *msg)
@@ -290,8 +292,11 @@ int main(int argc, char **argv)
 	prctl(PR_SET_NAME, base ? base + 1 : prog, 0, 0, 0);
 	syscorn *sc = syscorn_load(prog, gargv, env, flags | SYSCORN_F_FORK_RETURNS, log_stderr,
 				   NULL);
-	if (!sc)
+	if (!sc) {
+		free(pass);
+		free(env);
 		return 126;
+	}
 	show_guest_cmdline(gargv, env);
 	/* An emulated program's execve starts this binary again, resolved now while
 	 * /proc/self/exe still names the file we were started from. */
