@@ -100,8 +100,8 @@ case_ bash-procsubst         bash n 'diff <(seq 3) <(seq 3) && echo same; cat <(
 # Background jobs and wait
 case_ bash-bg-wait           bash n 'sleep 0.2 & p=$!; echo started; wait $p; echo status $?; (exit 3) & wait $!; echo $?'
 case_ sh-bg-wait             sh   n 'sleep 0.2 & p=$!; echo started; wait $p; echo status $?; (exit 3) & wait $!; echo $?'
-case_ bash-bg-many           bash n 'for i in 3 2 1; do (sleep 0.$i; echo job $i) & done; wait; echo all done'
-case_ sh-bg-many             sh   n 'for i in 3 2 1; do (sleep 0.$i; echo job $i) & done; wait; echo all done'
+case_ bash-bg-many           bash n 'for i in 3 2 1; do (sleep $i; echo job $i) & done; wait; echo all done'
+case_ sh-bg-many             sh   n 'for i in 3 2 1; do (sleep $i; echo job $i) & done; wait; echo all done'
 case_ bash-bg-kill           bash n 'sleep 10 & p=$!; kill $p; wait $p; echo $?; sleep 10 & kill -9 $!; wait $!; echo $?'
 case_ sh-bg-kill             sh   n 'sleep 10 & p=$!; kill $p; wait $p; echo $?'
 case_ bash-wait-n            bash n 'sleep 0.4 & sleep 0.1 & wait -n; echo first $?; wait; echo all; jobs | wc -l'
