@@ -144,7 +144,7 @@ case_ bash-script-noshebang  bash n 'printf "echo no shebang \$#\nexit 6\n" > t;
 case_ sh-env                 sh   n 'FOO=bar sh -c "echo \$FOO"; export X=1; sh -c "echo \$X"; env -i A=b env; unset X; sh -c "echo \${X-unset}"'
 case_ sh-umask-cwd           sh   n 'umask 027; sh -c umask; cd /; sh -c pwd; cd /tmp && sh -c pwd; umask 077; touch /tmp/.shell-e2e-$$; stat -c %a /tmp/.shell-e2e-$$; rm -f /tmp/.shell-e2e-$$'
 case_ bash-ppid              bash n 'test "$(sh -c "echo \$PPID")" = "$$" && echo ppid ok; test "$(bash -c "echo \$PPID")" = "$$" && echo bash ppid ok; test $BASHPID = $$ && echo same; (test $BASHPID != $$ && echo subshell differs)'
-case_ sh-proc-cmdline        sh   n 'sleep 5 & sleep 0.5; tr "\0" " " < /proc/$!/cmdline; echo; kill $!; tr "\0" "\n" < /proc/$$/cmdline | head -n 2; tr "\0" "\n" < /proc/$$/environ | sort'
+case_ sh-proc-cmdline        sh   n 'sleep 9 & sleep 2; tr "\0" " " < /proc/$!/cmdline; echo; kill $!; tr "\0" "\n" < /proc/$$/cmdline | head -n 2; tr "\0" "\n" < /proc/$$/environ | sort'
 case_ sh-fork-loop           sh   n 'i=0; while [ $i -lt 60 ]; do i=$(expr $i + 1); done; echo $i'
 case_ sh-timeout             sh   n 'timeout 1 sleep 5; echo $?; timeout 5 true; echo $?; timeout -s KILL 1 sleep 5; echo $?'
 case_ bash-set-e             bash q '(set -e; false; echo not reached); echo $?; set -e; false || echo handled; f() { return 3; }; f || echo "f $?"'
