@@ -175,8 +175,13 @@ static void hook_tlb_warmup(uc_engine *uc, uint64_t addr, uint32_t size, void *d
 		return;
 	uc_ctl_flush_tlb(uc);
 	t->tlb_next *= 2;
-	if (++t->tlb_flushes >= t->tlb_max)
+	if (++t->tlb_flushes >= t->tlb_max) {
+		/* A deleted hook is still called by the blocks translated with it until
+		 * uc_emu_start returns (measured: a 200 M-block loop kept paying for it), so stop
+		 * here and let the run loop start again at this block. */
 		uc_hook_del(uc, t->tlb_hook);
+		uc_emu_stop(uc);
+	}
 }
 
 /* Installed only while something can come asynchronously (a signal with a guest handler, or
