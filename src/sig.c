@@ -510,6 +510,26 @@ void sc_sig_setmask(struct sc_thread *t, uint64_t mask)
 		sc_attn(t, SC_ATTN_SIGNAL);
 }
 
+bool sc_sig_mask_wait_begin(struct sc_thread *t, uint64_t mask)
+{
+	t->saved_mask = t->sigmask;
+	t->restore_mask = true;
+	sc_sig_setmask(t, mask);
+	return sc_sig_deliverable(t);
+}
+
+void sc_sig_mask_wait_end(struct sc_thread *t, long r)
+{
+	/* Interrupted: the handler runs with the call's mask, and the frame brings the old one
+	 * back (the kernel's restore_sigmask). */
+	if (r == -EINTR && sc_sig_deliverable(t)) {
+		sc_attn(t, SC_ATTN_SIGNAL);
+		return;
+	}
+	t->restore_mask = false;
+	sc_sig_setmask(t, t->saved_mask);
+}
+
 /* ---------------------------------------------------------------- sending */
 
 static struct sc_thread *thread_not_blocking(struct sc_process *p, int sig)

@@ -53,6 +53,11 @@ bool sc_sig_async_handled(struct sc_process *p);
 
 /* The guest's blocked set for t, mirrored to its host thread. */
 void sc_sig_setmask(struct sc_thread *t, uint64_t mask);
+/* ppoll, pselect6, epoll_pwait: the call's mask for the wait. begin returns true when a signal
+ * it lets through is pending already (the call returns EINTR without waiting); end takes the
+ * call's result. */
+bool sc_sig_mask_wait_begin(struct sc_thread *t, uint64_t mask);
+void sc_sig_mask_wait_end(struct sc_thread *t, long r);
 /* A pending signal of set (or any deliverable one when set is 0) already taken from the host
  * or kept by syscorn; with take, it is removed. */
 int sc_sig_take(struct sc_thread *t, uint64_t set, struct sc_siginfo *info);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../arch/arch.h"
+#include "../sig.h"
 #include "../syscall.h"
 #include "fs_common.h"
 
@@ -33,17 +34,28 @@ struct guest_timeval {
 /* The guest's sigset_t as the kernel takes it: 64 signals. */
 #define GUEST_SIGSET_SIZE 8
 
-/* Reads (and for now only validates) the signal mask ppoll and pselect6 would install for the
- * wait. Applying it belongs to signal delivery. */
-static long sigmask_from_guest(struct sc_process *p, gaddr_t set, uint64_t size)
+/* The signal mask ppoll, pselect6 and epoll_pwait install for the wait: 1 with *mask set, 0
+ * for none, or an error. */
+static long sigmask_from_guest(struct sc_process *p, gaddr_t set, uint64_t size, uint64_t *mask)
 {
 	if (!set)
 		return 0;
 	if (size != GUEST_SIGSET_SIZE)
 		return -EINVAL;
-	uint64_t mask;
-	return get_guest(p, mask, set) ? -EFAULT : 0;
+	return get_guest(p, *mask, set) ? -EFAULT : 1;
 }
+
+/* The wait under the call's mask (sig.c): a signal it lets through ends it with EINTR, and
+ * the handler runs with that mask. */
+#define WITH_SIGMASK(t, has, mask, r, wait)                                                 \
+	do {                                                                                \
+		if ((has) && sc_sig_mask_wait_begin((t), (mask)))                           \
+			(r) = -EINTR;                                                       \
+		else                                                                        \
+			(r) = (wait);                                                       \
+		if (has)                                                                    \
+			sc_sig_mask_wait_end((t), (r));                                     \
+	} while (0)
 
 static rlim_t nofile_limit(void)
 {
@@ -90,10 +102,12 @@ SYSCALL_DEFINE5(ppoll, pollfd, ufds, uint, nfds, timespec, tsp, sigset, sigmask,
 		if (g.tv_sec < 0 || g.tv_nsec < 0 || g.tv_nsec >= 1000000000)
 			return -EINVAL;
 	}
-	long e = sigmask_from_guest(t->proc, sigmask, sigsetsize);
+	uint64_t mask = 0;
+	long e = sigmask_from_guest(t->proc, sigmask, sigsetsize, &mask);
 	if (e < 0)
 		return e;
-	long r = do_poll(t, ufds, nfds, tsp ? &ts : NULL);
+	long r;
+	WITH_SIGMASK(t, e > 0, mask, r, do_poll(t, ufds, nfds, tsp ? &ts : NULL));
 	/* The time left goes back, except for a zero timeout; a write failure is ignored as the
 	 * kernel ignores it (the wait itself succeeded). */
 	if (tsp && (g.tv_sec || g.tv_nsec)) {
@@ -179,16 +193,19 @@ SYSCALL_DEFINE6(pselect6, int, n, fdset, inp, fdset, outp, fdset, exp, timespec,
 			return -EINVAL;
 		ts = (struct timespec){ g.tv_sec, g.tv_nsec };
 	}
+	uint64_t mask = 0;
+	long e = 0;
 	if (sig) {
 		struct guest_sigset_argpack a;
 		if (get_guest(t->proc, a, sig))
 			return -EFAULT;
-		long e = sigmask_from_guest(t->proc, a.ss, a.ss_len);
+		e = sigmask_from_guest(t->proc, a.ss, a.ss_len, &mask);
 		if (e < 0)
 			return e;
 	}
 	gaddr_t sets[3] = { inp, outp, exp };
-	long r = do_select(t, n, sets, tsp ? &ts : NULL);
+	long r;
+	WITH_SIGMASK(t, e > 0, mask, r, do_select(t, n, sets, tsp ? &ts : NULL));
 	if (tsp && (g.tv_sec || g.tv_nsec)) {
 		g = (struct guest_timespec){ ts.tv_sec, ts.tv_nsec };
 		(void)put_guest(t->proc, tsp, g);
@@ -263,11 +280,15 @@ SYSCALL_DEFINE4(epoll_wait, fd, epfd, ptr, events, int, maxevents, int, timeout)
 SYSCALL_DEFINE6(epoll_pwait, fd, epfd, ptr, events, int, maxevents, int, timeout, sigset, sigmask,
 		size, sigsetsize)
 {
-	long e = sigmask_from_guest(t->proc, sigmask, sigsetsize);
+	uint64_t mask = 0;
+	long e = sigmask_from_guest(t->proc, sigmask, sigsetsize, &mask);
 	if (e < 0)
 		return e;
 	struct timespec ts;
-	return do_epoll_wait(t, epfd, events, maxevents, ms_timeout(&ts, timeout));
+	long r;
+	WITH_SIGMASK(t, e > 0, mask, r,
+		     do_epoll_wait(t, epfd, events, maxevents, ms_timeout(&ts, timeout)));
+	return r;
 }
 
 SYSCALL_DEFINE6(epoll_pwait2, fd, epfd, ptr, events, int, maxevents, timespec, timeout, sigset,
@@ -283,8 +304,11 @@ SYSCALL_DEFINE6(epoll_pwait2, fd, epfd, ptr, events, int, maxevents, timespec, t
 		ts = (struct timespec){ g.tv_sec, g.tv_nsec };
 		tsp = &ts;
 	}
-	long e = sigmask_from_guest(t->proc, sigmask, sigsetsize);
+	uint64_t mask = 0;
+	long e = sigmask_from_guest(t->proc, sigmask, sigsetsize, &mask);
 	if (e < 0)
 		return e;
-	return do_epoll_wait(t, epfd, events, maxevents, tsp);
+	long r;
+	WITH_SIGMASK(t, e > 0, mask, r, do_epoll_wait(t, epfd, events, maxevents, tsp));
+	return r;
 }
