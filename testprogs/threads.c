@@ -1,8 +1,9 @@
 /* threads: pthreads under emulation. An atomics stress test (N threads x M increments through
  * __atomic builtins, a mutex, a spinlock and a hand-written CAS lock, with exact totals),
  * create/join/detach, condition variables, rwlocks, barriers, TLS variables, cancellation,
- * many short-lived threads, thread ids, signals to one thread, a robust mutex whose owner
- * dies, timed waits, and exit from a thread while others still run. */
+ * many short-lived threads, thread ids, signals to one thread, POSIX timers (to the process,
+ * to a thread, SIGEV_THREAD), a robust mutex whose owner dies, timed waits, and exit from a
+ * thread while others still run. */
 #include "check.h"
 
 #include <pthread.h>
@@ -462,6 +463,91 @@ static void test_signals(void)
 	signal(SIGUSR1, SIG_DFL);
 }
 
+/* ---------------------------------------------------------------- POSIX timers */
+
+static volatile int timer_hits, timer_code, timer_value;
+static volatile pid_t timer_tid;
+static volatile int thread_cb_runs;
+
+static void on_timer(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)uc;
+	timer_hits++;
+	timer_code = si->si_code;
+	timer_value = si->si_value.sival_int;
+	timer_tid = (pid_t)syscall(SYS_gettid);
+}
+
+static void thread_cb(union sigval v)
+{
+	__atomic_fetch_add(&thread_cb_runs, v.sival_int, __ATOMIC_SEQ_CST);
+}
+
+static void test_timers(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_timer;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGUSR2, &sa, NULL);
+	struct sigevent sev;
+	memset(&sev, 0, sizeof sev);
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = SIGUSR2;
+	sev.sigev_value.sival_int = 77;
+	timer_t id;
+	CHECK_SYS(timer_create(CLOCK_MONOTONIC, &sev, &id), "timer_create SIGEV_SIGNAL");
+	struct itimerspec its = { { 0, 0 }, { 0, 10000000 } };
+	CHECK_SYS(timer_settime(id, 0, &its, NULL), "timer_settime 10 ms");
+	for (int i = 0; i < 500 && !timer_hits; i++)
+		usleep(1000);
+	CHECK(timer_hits == 1 && timer_code == SI_TIMER && timer_value == 77,
+	      "the timer's signal reached the handler (SI_TIMER, si_value)");
+	timer_delete(id);
+
+	/* SIGEV_THREAD_ID (raw: libcs spell the field differently): to that thread only. */
+	long tid = 0;
+	pthread_t t;
+	sem_init(&sig_ready, 0, 0);
+	sem_init(&sig_go, 0, 0);
+	pthread_create(&t, NULL, sig_target, &tid);
+	sem_wait(&sig_ready);
+	struct {
+		union sigval value;
+		int signo, notify, tid;
+		int pad[11];
+	} ksev;
+	memset(&ksev, 0, sizeof ksev);
+	ksev.value.sival_int = 78;
+	ksev.signo = SIGUSR2;
+	ksev.notify = 4; /* SIGEV_THREAD_ID */
+	ksev.tid = (int)tid;
+	int kid = -1;
+	timer_hits = 0;
+	CHECK_SYS(syscall(SYS_timer_create, CLOCK_MONOTONIC, &ksev, &kid), "timer_create SIGEV_THREAD_ID");
+	CHECK_SYS(syscall(SYS_timer_settime, kid, 0, &its, NULL), "arm it");
+	for (int i = 0; i < 500 && !timer_hits; i++)
+		usleep(1000);
+	CHECK(timer_hits == 1 && timer_value == 78 && timer_tid == tid, "delivered to that thread");
+	syscall(SYS_timer_delete, kid);
+	sem_post(&sig_go);
+	pthread_join(t, NULL);
+	signal(SIGUSR2, SIG_DFL);
+
+	/* SIGEV_THREAD: the libc's helper thread runs the callback. */
+	memset(&sev, 0, sizeof sev);
+	sev.sigev_notify = SIGEV_THREAD;
+	sev.sigev_notify_function = thread_cb;
+	sev.sigev_value.sival_int = 5;
+	CHECK_SYS(timer_create(CLOCK_MONOTONIC, &sev, &id), "timer_create SIGEV_THREAD");
+	struct itimerspec per = { { 0, 5000000 }, { 0, 5000000 } };
+	timer_settime(id, 0, &per, NULL);
+	for (int i = 0; i < 1000 && thread_cb_runs < 15; i++)
+		usleep(1000);
+	timer_delete(id);
+	CHECK(thread_cb_runs >= 15, "a periodic SIGEV_THREAD timer ran its callback 3+ times");
+}
+
 /* ---------------------------------------------------------------- robust mutex */
 
 static pthread_mutex_t robust __attribute__((unused));
@@ -545,6 +631,7 @@ int main(void)
 	test_cancel();
 	test_many();
 	test_signals();
+	test_timers();
 	test_robust();
 	test_compute();
 	/* The process lives on while a thread does; that thread's exit() ends it. */
