@@ -223,6 +223,10 @@ void sc_log(struct sc_process *p, int level, const char *fmt, ...)
  * handler; the engines stop at their next safe point. */
 void sc_guest_exit(struct sc_thread *t, int status, int signal);
 
+/* fork.c: a vfork child about to exit without having exec'd hands its parent back the stack
+ * they would have shared. A no-op in any other process. */
+void sc_vfork_exit(struct sc_thread *t);
+
 /* Asks t to see to `bits` (SC_ATTN_*) at its next safe point. */
 static inline void sc_attn(struct sc_thread *t, uint32_t bits)
 {

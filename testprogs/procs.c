@@ -555,6 +555,27 @@ static void test_clone(void)
 #endif
 }
 
+/* What a vfork child writes in its parent's frame, the parent sees: a local, and glibc's
+ * posix_spawn error report (qemu-user's vfork is a plain fork, so these run on x86-64 and in
+ * the chain, which only syscorn runs). */
+static void vfork_shares(void)
+{
+	volatile int local = 1;
+	pid_t pid = vfork();
+	if (pid == 0) {
+		local = 42;
+		_exit(0);
+	}
+	CHECK_EQ(local, 42, "vfork: the child's write to a local of the parent's frame");
+	reap(pid);
+	char *argv[] = { "nothing", NULL };
+	CHECK_RET(posix_spawn(&pid, "/nonexistent/nothing", NULL, NULL, argv, environ), ENOENT,
+		  "posix_spawn of a missing program");
+	int status = 0;
+	while (waitpid(-1, &status, WNOHANG) > 0)
+		;
+}
+
 static void test_vfork(void)
 {
 	pid_t pid = vfork();
@@ -579,6 +600,7 @@ static void test_vfork(void)
 	CHECK_STR(reap(pid), "exit 126", "vfork, failed execve, _exit");
 
 #if defined(__x86_64__)
+	vfork_shares();
 	/* The parent runs again only once the child has exec'd or exited (qemu-user's vfork is a
 	 * plain fork, so x86-64 only). */
 	struct timespec t0;
@@ -1290,6 +1312,8 @@ static void chain(void)
 		_exit(126);
 	}
 	CHECK_EQ(exit_status_of(pid), 128 + SIGTERM, "an exec'd program killed by SIGTERM");
+
+	vfork_shares();
 
 	/* A dynamically linked program of a foreign architecture: ENOEXEC. */
 	char path[128], *argv[] = { "dyn", NULL };

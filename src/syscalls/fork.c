@@ -10,13 +10,21 @@
  *
  * vfork and CLONE_VM|CLONE_VFORK are forks too, as in qemu-user: a separate host process cannot
  * share the parent's private memory. The parent still waits until the child has exec'd or
- * exited, as the kernel makes it, so output order and timing stay those of a native vfork. */
+ * exited, as the kernel makes it, so output order and timing stay those of a native vfork. A
+ * child that exits without exec'ing hands its parent back what it changed in the part of the
+ * stack the parent had in use (from its stack pointer up), which is where vfork children write
+ * what their parent reads next: glibc's posix_spawn reports a failed exec through a structure
+ * in the parent's frame, and `if (!vfork()) { execve(...); err = errno; _exit(127); }` sets a
+ * local. Only the bytes the child changed are written back, so what the parent's other threads
+ * wrote there meanwhile stays. Writes elsewhere (heap, globals) stay the child's. */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -24,6 +32,7 @@
 #include <unistd.h>
 
 #include "../arch/arch.h"
+#include "../mem.h"
 #include "../syscall.h"
 #include "../thread.h"
 
@@ -46,6 +55,114 @@ _Static_assert(CLONE_VM == 0x100 && CLONE_FS == 0x200 && CLONE_FILES == 0x400 &&
  * is blocked on (close-on-exec, so an exec ends the wait as it ends a native vfork's). One per
  * host process, as the wait is. */
 static int vfork_done_fd = -1;
+/* With it: the parent's stack in use at the vfork, [start, start + len), and its contents
+ * then, to find what the child changed. */
+static gaddr_t vfork_stack_start;
+static uint8_t *vfork_stack_orig;
+static size_t vfork_stack_len;
+
+#define VFORK_STACK_MAX (64ull << 20)
+
+/* One changed run on the pipe: this header, then len bytes. */
+struct vfork_run {
+	uint64_t addr, len;
+};
+
+static bool write_all(int fd, const void *buf, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t k = write(fd, (const uint8_t *)buf + done, n - done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		done += (size_t)k;
+	}
+	return true;
+}
+
+void sc_vfork_exit(struct sc_thread *t)
+{
+	if (vfork_done_fd < 0)
+		return;
+	const uint8_t *now = guest_io_buf(t->proc, vfork_stack_start, vfork_stack_len);
+	if (vfork_stack_orig && now &&
+	    guest_access_ok(t->proc, vfork_stack_start, vfork_stack_len, PROT_READ)) {
+		/* Runs of changed bytes, joined across short unchanged gaps. */
+		size_t i = 0, n = vfork_stack_len;
+		while (i < n) {
+			while (i < n && now[i] == vfork_stack_orig[i])
+				i++;
+			if (i == n)
+				break;
+			size_t j = i, same = 0;
+			for (; j < n && same < 32; j++)
+				same = now[j] == vfork_stack_orig[j] ? same + 1 : 0;
+			j -= same;
+			struct vfork_run r = { vfork_stack_start + i, j - i };
+			if (!write_all(vfork_done_fd, &r, sizeof r) || !write_all(vfork_done_fd, now + i, j - i))
+				break;
+			i = j;
+		}
+	}
+	free(vfork_stack_orig);
+	vfork_stack_orig = NULL;
+	close(vfork_done_fd);
+	vfork_done_fd = -1;
+}
+
+/* Reads exactly n bytes unless EOF or an error comes first; returns what it read. */
+static size_t read_full(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t k = read(fd, (uint8_t *)buf + got, n - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	return got;
+}
+
+/* The parent's side: waits for the child's exec or exit, and in the latter case takes what
+ * the child changed in its stack, every run that came whole. */
+static void vfork_wait(struct sc_thread *t, int fd)
+{
+	/* Only the child's exec or exit ends a vfork wait, not a signal; the parent's other
+	 * threads run meanwhile. */
+	bool released = sc_blocking_begin(t);
+	uint8_t *runs = NULL;
+	size_t len = 0;
+	for (;;) {
+		struct vfork_run r;
+		if (read_full(fd, &r, sizeof r) < sizeof r || !r.len || r.len > VFORK_STACK_MAX ||
+		    len + sizeof r + r.len > VFORK_STACK_MAX)
+			break;
+		uint8_t *nb = realloc(runs, len + sizeof r + r.len);
+		if (!nb)
+			break;
+		runs = nb;
+		if (read_full(fd, runs + len + sizeof r, r.len) < r.len)
+			break;
+		memcpy(runs + len, &r, sizeof r);
+		len += sizeof r + r.len;
+	}
+	/* Until the child's exec or exit closes the pipe. */
+	char c[256];
+	while (read_full(fd, c, sizeof c) == sizeof c)
+		;
+	sc_blocking_end(t, released);
+	/* Guest memory is written under the execution lock, as the memory map may change. */
+	for (size_t off = 0; off < len;) {
+		struct vfork_run r;
+		memcpy(&r, runs + off, sizeof r);
+		(void)copy_to_guest(t->proc, r.addr, runs + off + sizeof r, r.len);
+		off += sizeof r + r.len;
+	}
+	free(runs);
+}
 
 /* Out of the way of the lowest-free-descriptor rule the guest relies on. */
 static int high_fd(int fd)
@@ -77,6 +194,21 @@ static void child_setup(struct sc_thread *t, uint64_t flags, gaddr_t stack, gadd
 	if (vfork_done_fd >= 0)
 		close(vfork_done_fd);
 	vfork_done_fd = vfork_wr >= 0 ? high_fd(vfork_wr) : -1;
+	free(vfork_stack_orig);
+	vfork_stack_orig = NULL;
+	if (vfork_done_fd >= 0) {
+		/* Before the child's own stack pointer replaces the parent's. */
+		gaddr_t sp = 0;
+		uc_reg_read(t->uc, p->arch->sp_reg, &sp);
+		const struct sc_vma *v = mem_find(p, sp);
+		vfork_stack_start = sp;
+		vfork_stack_len = v && v->end - sp <= VFORK_STACK_MAX ? v->end - sp : 0;
+		if (vfork_stack_len && (vfork_stack_orig = malloc(vfork_stack_len)) &&
+		    copy_from_guest(p, vfork_stack_orig, sp, vfork_stack_len)) {
+			free(vfork_stack_orig);
+			vfork_stack_orig = NULL;
+		}
+	}
 	if (stack)
 		uc_reg_write(t->uc, p->arch->sp_reg, &stack);
 	if (flags & CLONE_SETTLS)
@@ -157,14 +289,8 @@ static long do_fork(struct sc_thread *t, uint64_t flags, int exit_signal, gaddr_
 		(void)put_guest(p, parent_tid, g);
 	}
 	if (vfork_pipe[0] >= 0) {
-		char c;
 		close(vfork_pipe[1]);
-		/* Only the child's exec or exit ends a vfork wait, not a signal; the parent's other
-		 * threads run meanwhile. */
-		bool released = sc_blocking_begin(t);
-		while (read(vfork_pipe[0], &c, 1) < 0 && errno == EINTR)
-			;
-		sc_blocking_end(t, released);
+		vfork_wait(t, vfork_pipe[0]);
 		close(vfork_pipe[0]);
 	}
 	return pid;

@@ -16,12 +16,15 @@
 SYSCALL_DEFINE1(exit, int, status)
 {
 	/* One thread ends; the process with its last one. */
+	if (t->proc->nthreads == 1)
+		sc_vfork_exit(t);
 	sc_thread_exit(t, status & 0xff);
 	return 0;
 }
 
 SYSCALL_DEFINE1(exit_group, int, status)
 {
+	sc_vfork_exit(t);
 	sc_guest_exit(t, status & 0xff, 0);
 	return 0;
 }
