@@ -28,6 +28,11 @@ while [ $# -gt 0 ]; do
 	esac
 done
 BUILD=$(dirname "$SYSCORN")
+# A sanitizer build of syscorn runs every input several times slower: the bound that holds the
+# release build to 60 s is tripled for it (what such a run checks is memory safety, not speed).
+case $(readelf -d "$SYSCORN" 2>/dev/null) in
+*libasan* | *libubsan*) [ "$TIMEOUT" = 60 ] && TIMEOUT=180 ;;
+esac
 TARGETS=$BUILD/examples
 WORK=$(mktemp -d /tmp/syscorn-fuzz.XXXXXX)
 cleanup() { [ $KEEP = 1 ] || rm -rf "$WORK"; }
