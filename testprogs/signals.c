@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
+#include <ucontext.h>
 
 static volatile sig_atomic_t got, got_sig, count, order_pos;
 static volatile int order[8];
@@ -437,6 +438,61 @@ static void test_interrupts(void)
 	signal(SIGUSR1, SIG_DFL);
 }
 
+/* The frame is the kernel's: the handler finds the interrupted registers in uc_mcontext, and
+ * what it changes there is what the interrupted code resumes with. The faulting store is a
+ * known instruction (x86-64: movb $42,(%rax), 3 bytes; arm64: strb w1,[x0], 4 bytes) with a
+ * marker in a callee-saved register; the handler checks both, skips the store and sets the
+ * register the asm returns. */
+extern char ctx_fault_insn[];
+static volatile uintptr_t ctx_pc, ctx_marker;
+
+static void h_context(int sig, siginfo_t *si, void *ucp)
+{
+	ucontext_t *uc = ucp;
+	(void)sig, (void)si;
+#if defined(__x86_64__)
+	ctx_pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	ctx_marker = (uintptr_t)uc->uc_mcontext.gregs[REG_RBX];
+	uc->uc_mcontext.gregs[REG_RIP] += 3;
+	uc->uc_mcontext.gregs[REG_RBX] = 0x5eed;
+#elif defined(__aarch64__)
+	ctx_pc = (uintptr_t)uc->uc_mcontext.pc;
+	ctx_marker = (uintptr_t)uc->uc_mcontext.regs[19];
+	uc->uc_mcontext.pc += 4;
+	uc->uc_mcontext.regs[19] = 0x5eed;
+#endif
+}
+
+static void test_context(void)
+{
+	char *ro = mmap(NULL, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t after = 0;
+	set_info_handler(SIGSEGV, h_context, 0);
+#if defined(__x86_64__)
+	__asm__ volatile("movq $0x1234abcd, %%rbx\n"
+			 ".globl ctx_fault_insn\nctx_fault_insn:\n"
+			 "movb $42, (%1)\n"
+			 "movq %%rbx, %0\n"
+			 : "=r"(after)
+			 : "a"(ro)
+			 : "rbx", "memory");
+#elif defined(__aarch64__)
+	__asm__ volatile("movz x19, #0xabcd\n"
+			 "movk x19, #0x1234, lsl #16\n"
+			 ".globl ctx_fault_insn\nctx_fault_insn:\n"
+			 "strb w1, [%1]\n"
+			 "mov %0, x19\n"
+			 : "=r"(after)
+			 : "r"(ro)
+			 : "x19", "x1", "memory");
+#endif
+	CHECK(ctx_pc == (uintptr_t)ctx_fault_insn, "uc_mcontext: the PC of the faulting store");
+	CHECK_EQ(ctx_marker, 0x1234abcd, "uc_mcontext: a register as it was at the fault");
+	CHECK_EQ(after, 0x5eed, "the handler's changes to the context are resumed with");
+	signal(SIGSEGV, SIG_DFL);
+	munmap(ro, pg);
+}
+
 int main(void)
 {
 	pg = sysconf(_SC_PAGESIZE);
@@ -444,6 +500,7 @@ int main(void)
 	test_pending();
 	test_flags();
 	test_faults();
+	test_context();
 	test_interrupts();
 	return check_done();
 }
