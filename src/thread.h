@@ -20,7 +20,7 @@ void sc_blocking_end(struct sc_thread *t, bool released);
 void sc_threads_init(struct sc_process *p);
 void sc_threads_fini(struct sc_process *p);
 
-/* clone with CLONE_VM|CLONE_THREAD (fork.c calls it; the weak default there refuses). */
+/* clone and clone3 with CLONE_VM and without CLONE_VFORK (fork.c calls it). */
 long sc_clone_thread(struct sc_thread *t, uint64_t flags, gaddr_t stack, gaddr_t parent_tid,
 		     gaddr_t child_tid, gaddr_t tls);
 
