@@ -467,8 +467,10 @@ static long do_execveat(struct sc_thread *t, int dirfd, gaddr_t upath, gaddr_t u
 		}
 		struct strv next = { 0 };
 		if ((r = strv_add(&next, b.i_name)) || (b.i_arg && (r = strv_add(&next, b.i_arg))) ||
-		    (r = strv_add(&next, filename)))
+		    (r = strv_add(&next, filename))) {
+			strv_free(&next);
 			break;
+		}
 		for (size_t i = 1; i < cur.n && !r; i++)
 			r = strv_add(&next, cur.v[i]);
 		if (rewritten)
