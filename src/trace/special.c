@@ -40,6 +40,16 @@ static void set_aux(struct sc_tprint *tp, const char *s)
 	tp->c->aux = tp->c->auxbuf;
 }
 
+/* The same from a buffer of its own, which it frees; out of memory, the line is incomplete. */
+static void set_aux_tbuf(struct sc_tprint *tp, struct sc_tbuf *b)
+{
+	if (b->lost)
+		tp->b->lost = true;
+	else
+		set_aux(tp, b->p);
+	free(b->p);
+}
+
 /* ------------------------------------------------------------------ files */
 
 static bool dec_open(struct sc_tprint *tp, int base)
@@ -184,8 +194,7 @@ static bool dec_fcntl(struct sc_tprint *tp)
 			t2.b = &b;
 			tb_puts(&b, "flags ");
 			tp_xlat_flags(&t2, &sc_xlat_fd_flags, (uint64_t)c->ret);
-			set_aux(tp, b.p);
-			free(b.p);
+			set_aux_tbuf(tp, &b);
 		}
 		return true;
 	case 2: /* F_SETFD */
@@ -200,8 +209,7 @@ static bool dec_fcntl(struct sc_tprint *tp)
 			t2.b = &b;
 			tb_puts(&b, "flags ");
 			tp_open_flags(&t2, (uint64_t)c->ret);
-			set_aux(tp, b.p);
-			free(b.p);
+			set_aux_tbuf(tp, &b);
 		}
 		return true;
 	case 4: /* F_SETFL */
@@ -251,8 +259,7 @@ static bool dec_fcntl(struct sc_tprint *tp)
 			t2.b = &b;
 			tb_puts(&b, "seals ");
 			tp_xlat_flags(&t2, &sc_xlat_seals, (uint64_t)c->ret);
-			set_aux(tp, b.p);
-			free(b.p);
+			set_aux_tbuf(tp, &b);
 		}
 		return true;
 	case 1025: /* F_GETLEASE */
@@ -743,7 +750,10 @@ static bool dec_clone(struct sc_tprint *tp)
 		struct sc_tprint t2 = *tp;
 		t2.b = &t;
 		tp_xlat_flags(&t2, &sc_xlat_clone_flags, f);
-		tb_puts(b, t.p);
+		if (t.lost)
+			b->lost = true;
+		else
+			tb_puts(b, t.p);
 		free(t.p);
 		any = true;
 	}
@@ -889,8 +899,7 @@ static bool dec_poll(struct sc_tprint *tp, bool ppoll)
 			tb_printf(&b, ", left {tv_sec=%lld, tv_nsec=%lld}", (long long)ts[0],
 				  (long long)ts[1]);
 	}
-	set_aux(tp, b.p);
-	free(b.p);
+	set_aux_tbuf(tp, &b);
 	return true;
 }
 
@@ -972,6 +981,8 @@ static bool dec_select(struct sc_tprint *tp, bool pselect)
 			continue;
 		struct sc_tbuf s = { 0 };
 		print_fdset(tp, &s, ARG(i), n, false);
+		if (s.lost)
+			b.lost = true;
 		if (s.p && strcmp(s.p, "[]")) {
 			if (!first)
 				tb_puts(&b, ", ");
@@ -986,9 +997,8 @@ static bool dec_select(struct sc_tprint *tp, bool pselect)
 			tb_printf(&b, "%sleft {tv_sec=%lld, %s=%lld}", first ? "" : ", ", (long long)t[0],
 				  pselect ? "tv_nsec" : "tv_usec", (long long)t[1]);
 	}
-	if (b.p)
-		set_aux(tp, b.p);
-	free(b.p);
+	if (b.p || b.lost)
+		set_aux_tbuf(tp, &b);
 	return true;
 }
 

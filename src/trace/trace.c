@@ -1,14 +1,12 @@
 /* The tracer's core: the dispatch hook, the line (leader, arguments, padding, return value,
- * timings), output through the user's write function, -e trace= selection, -c counts, the
- * JSON form and the process start and end lines. Arguments are printed by print.c (per type)
- * and special.c (the few calls whose arguments depend on each other). */
-#include "trace.h"
+ * timings), output through the user's write function and the first execve line. Arguments
+ * are printed by print*.c (per type) and special*.c (the few calls whose arguments depend on
+ * each other); the per-syscall table is rules.c's, the JSON form json.c's, the signal and
+ * exit lines events.c's and -c summary.c's. */
+#include "internal.h"
 
-#include <elf.h>
-#include <regex.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,234 +15,8 @@
 #include "../arch/arch.h"
 #include "xlat.h"
 
-/* ------------------------------------------------------------------ text buffers */
-
-void tb_grow(struct sc_tbuf *b, size_t n)
-{
-	if (b->len + n + 1 <= b->cap)
-		return;
-	size_t c = b->cap ? b->cap : 256;
-	while (c < b->len + n + 1)
-		c *= 2;
-	char *q = realloc(b->p, c);
-	if (!q)
-		abort();
-	b->p = q;
-	b->cap = c;
-}
-
-void tb_printf(struct sc_tbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char tmp[256];
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof tmp) {
-		tb_putn(b, tmp, (size_t)n);
-		return;
-	}
-	tb_grow(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
-void tb_udec(struct sc_tbuf *b, uint64_t v)
-{
-	char tmp[24];
-	int i = sizeof tmp;
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	tb_putn(b, tmp + i, sizeof tmp - (size_t)i);
-}
-
-void tb_dec(struct sc_tbuf *b, int64_t v)
-{
-	if (v < 0) {
-		tb_putc(b, '-');
-		tb_udec(b, (uint64_t)0 - (uint64_t)v);
-	} else {
-		tb_udec(b, (uint64_t)v);
-	}
-}
-
-void tb_hex(struct sc_tbuf *b, uint64_t v)
-{
-	if (!v) {
-		tb_putc(b, '0');
-		return;
-	}
-	char tmp[20];
-	int i = sizeof tmp;
-	while (v) {
-		tmp[--i] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	}
-	tmp[--i] = 'x';
-	tmp[--i] = '0';
-	tb_putn(b, tmp + i, sizeof tmp - (size_t)i);
-}
-
-/* ------------------------------------------------------------------ rules */
-
-int sc_trace_arch(const struct sc_process *p)
-{
-	return p->arch->e_machine == EM_AARCH64 ? SC_XA_ARM64 : SC_XA_X86_64;
-}
-
-static const struct sc_trace_rule *find_rule(const char *name)
-{
-	unsigned lo = 0, hi = sc_trace_nrules;
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-		int c = strcmp(name, sc_trace_rules[mid].name);
-		if (!c)
-			return &sc_trace_rules[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
-
-/* The printer a handler's type tag stands for. */
-static struct sc_trace_arg default_arg(enum sc_argtype t, int i, bool *out)
-{
-	struct sc_trace_arg a = { TP_x, -1, NULL };
-	switch (t) {
-	case SCT_int: a.printer = TP_d; break;
-	case SCT_uint: a.printer = TP_u; break;
-	case SCT_long: a.printer = TP_ld; break;
-	case SCT_ulong: a.printer = TP_lu; break;
-	case SCT_size: a.printer = TP_lu; break;
-	case SCT_off: a.printer = TP_ld; break;
-	case SCT_fd: a.printer = TP_fd; break;
-	case SCT_dirfd: a.printer = TP_dirfd; break;
-	case SCT_pid: a.printer = TP_d; break;
-	case SCT_uid: a.printer = TP_uid; break;
-	case SCT_mode: a.printer = TP_mode; break;
-	case SCT_oflags: a.printer = TP_oflags; break;
-	case SCT_atflags: a.printer = TP_flags; a.xlat = &sc_xlat_at_flags; break;
-	case SCT_prot: a.printer = TP_flags; a.xlat = &sc_xlat_prot; break;
-	case SCT_mflags: a.printer = TP_mflags; break;
-	case SCT_signo: a.printer = TP_signo; break;
-	case SCT_ptr: a.printer = TP_ptr; break;
-	case SCT_path: a.printer = TP_path; break;
-	case SCT_str: a.printer = TP_str; break;
-	case SCT_ibuf: a.printer = TP_ibuf; a.param = (int8_t)(i + 1); break;
-	case SCT_obuf: a.printer = TP_obuf; *out = true; break;
-	case SCT_iov: a.printer = TP_iov; a.param = (int8_t)(i + 1); break;
-	case SCT_stat: a.printer = TP_stat; *out = true; break;
-	case SCT_statx: a.printer = TP_statx; *out = true; break;
-	case SCT_statfs: a.printer = TP_statfs; *out = true; break;
-	case SCT_timespec: a.printer = TP_timespec; break;
-	case SCT_timeval: a.printer = TP_timeval; break;
-	case SCT_sigset: a.printer = TP_sigset; a.param = (int8_t)(i + 1); break;
-	case SCT_sigaction: a.printer = TP_sigaction; break;
-	case SCT_rlimit: a.printer = TP_rlimit; break;
-	case SCT_pollfd: a.printer = TP_pollfd; break;
-	case SCT_fdset: a.printer = TP_fdset; break;
-	case SCT_argv: a.printer = TP_argv; break;
-	case SCT_cmd: a.printer = TP_u; break;
-	case SCT_clockid: a.printer = TP_clockid; break;
-	case SCT_whence: a.printer = TP_enum; a.xlat = &sc_xlat_whence; break;
-	case SCT_COUNT: break;
-	}
-	return a;
-}
-
-static bool name_selected(const struct sc_tracer *tr, const char *name, uint32_t classes)
-{
-	bool in = tr->sel_all;
-	if (!in && (classes & tr->sel_classes))
-		in = true;
-	for (size_t i = 0; !in && i < tr->nnames; i++) {
-		const char *n = tr->names[i];
-		if (*n == '/') { /* -e trace=/REGEX */
-			regex_t re;
-			if (!regcomp(&re, n + 1, REG_EXTENDED | REG_NOSUB)) {
-				in = regexec(&re, name, 0, NULL, 0) == 0;
-				regfree(&re);
-			}
-		} else if (!strcmp(n, name)) {
-			in = true;
-		}
-	}
-	return tr->sel_negate ? !in : in;
-}
-
-static struct sc_trace_sys *sys_table(struct sc_tracer *tr, struct sc_process *p, int ai)
-{
-	if (tr->sys[ai])
-		return tr->sys[ai];
-	const struct sc_syscall_table *tab = p->arch->syscalls;
-	struct sc_trace_sys *s = calloc(tab->count, sizeof *s);
-	if (!s)
-		abort();
-	for (unsigned nr = 0; nr < tab->count; nr++) {
-		const struct sc_syscall_meta *m = tab->meta[nr];
-		struct sc_trace_sys *e = &s[nr];
-		e->meta = m;
-		if (!m) {
-			e->nargs = 6;
-			e->traced = name_selected(tr, "", 0) && !tr->sel_none;
-			for (int i = 0; i < 6; i++)
-				e->args[i] = (struct sc_trace_arg){ TP_x, -1, NULL };
-			continue;
-		}
-		const struct sc_trace_rule *r = find_rule(m->name);
-		e->nargs = (uint8_t)(r && r->nargs >= 0 ? r->nargs : m->fn ? m->nargs : 6);
-		for (int i = 0; i < 6; i++) {
-			bool out = false;
-			e->args[i] = i < m->nargs ? default_arg(m->argtypes[i], i, &out)
-						  : (struct sc_trace_arg){ TP_x, -1, NULL };
-			if (out)
-				e->outs |= (uint8_t)(1u << i);
-			if (r && r->args[i].printer) {
-				e->args[i] = r->args[i];
-				e->outs &= (uint8_t)~(1u << i);
-			}
-		}
-		if (r) {
-			e->outs |= r->outs;
-			e->classes = r->classes;
-			e->ret = r->ret;
-			e->special = r->special;
-			e->eintr = r->eintr;
-		}
-		e->traced = !tr->sel_none && name_selected(tr, m->name, e->classes);
-		if (e->special == TS_clone || !strcmp(m->name, "fork") || !strcmp(m->name, "vfork") ||
-		    !strcmp(m->name, "clone3"))
-			e->kind |= SC_TSYS_FORK;
-		if (!strcmp(m->name, "kill"))
-			e->kind |= SC_TSYS_KILL;
-		if (!strcmp(m->name, "tgkill") || !strcmp(m->name, "tkill"))
-			e->kind |= SC_TSYS_TGKILL;
-	}
-	tr->sys[ai] = s;
-	tr->nsys[ai] = tab->count;
-	return s;
-}
-
 /* ------------------------------------------------------------------ per-thread state */
 
-/* What one guest thread (one host thread) is printing: threads trace concurrently, and only
- * the output, the counts and the lazily built tables are shared (under tr->lock). */
-struct sc_trace_tls {
-	struct sc_tracer *tr;
-	struct sc_trace_call call;
-	struct sc_tbuf line, json;
-	struct sc_tbuf deferred; /* signal lines that arrive inside a call: after its line */
-	bool in_call;
-	int tid;
-};
 static __thread struct sc_trace_tls *tls;
 static pthread_key_t tls_key;
 static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
@@ -272,7 +44,7 @@ static struct sc_trace_tls *my_tls(struct sc_tracer *tr)
 		pthread_once(&tls_once, tls_init);
 		t = calloc(1, sizeof *t);
 		if (!t)
-			abort();
+			return NULL;
 		pthread_setspecific(tls_key, t);
 		tls = t;
 	}
@@ -284,6 +56,11 @@ static struct sc_trace_tls *my_tls(struct sc_tracer *tr)
 }
 
 /* ------------------------------------------------------------------ output */
+
+void sc_trace_lost(struct sc_tracer *tr)
+{
+	__atomic_add_fetch(&tr->lost, 1, __ATOMIC_RELAXED);
+}
 
 static void out_flush_locked(struct sc_tracer *tr)
 {
@@ -305,14 +82,12 @@ static void unlock(struct sc_tracer *tr)
 		pthread_mutex_unlock(&tr->lock);
 }
 
-static void out_flush(struct sc_tracer *tr)
+void sc_trace_out_flush(struct sc_tracer *tr)
 {
 	lock(tr);
 	out_flush_locked(tr);
 	unlock(tr);
 }
-
-static void emit(struct sc_tracer *tr, const char *s, size_t n);
 
 void sc_trace_flush(struct sc_process *p)
 {
@@ -329,20 +104,29 @@ void sc_trace_flush(struct sc_process *p)
 		while (b->len < (size_t)tr->column)
 			tb_putc(b, ' ');
 		tb_puts(b, "= 0\n");
-		if (!(tr->flags & (SC_TRACE_F_JSON | SC_TRACE_F_FAILED | SC_TRACE_F_SUMMARY)))
-			emit(tr, b->p + start, b->len - start);
+		if (b->lost)
+			sc_trace_lost(tr);
+		else if (!(tr->flags & (SC_TRACE_F_JSON | SC_TRACE_F_FAILED | SC_TRACE_F_SUMMARY)))
+			sc_trace_emit(tr, b->p + start, b->len - start);
 		c->exec_shown = true;
 	}
-	out_flush(tr);
+	sc_trace_out_flush(tr);
 }
 
-/* Moves finished text to the output; writes it at once when unbuffered. */
-static void emit(struct sc_tracer *tr, const char *s, size_t n)
+/* Moves finished text to the output; writes it at once when unbuffered, or when the output
+ * buffer cannot grow (out of memory: what is pending, then the text itself). */
+void sc_trace_emit(struct sc_tracer *tr, const char *s, size_t n)
 {
 	lock(tr);
+	tr->out.lost = false;
 	tb_putn(&tr->out, s, n);
-	if ((tr->flags & SC_TRACE_F_UNBUFFERED) || tr->out.len >= 32768)
+	if (tr->out.lost) {
 		out_flush_locked(tr);
+		if (tr->write)
+			tr->write(tr->write_data, tr->pid, s, n);
+	} else if ((tr->flags & SC_TRACE_F_UNBUFFERED) || tr->out.len >= 32768) {
+		out_flush_locked(tr);
+	}
 	unlock(tr);
 }
 
@@ -398,12 +182,8 @@ static void leader(struct sc_tracer *tr, struct sc_tbuf *b, const struct timespe
 	}
 }
 
-static void json_str(struct sc_tbuf *b, const char *s, size_t n);
-static void json_time(struct sc_tbuf *b, const char *key, int64_t sec, int64_t nsec);
 
-/* A line outside a syscall ("--- SIG... ---", "+++ exited ... +++"); in JSON an event object
- * with `fields` (",\"key\":value...") and the text. */
-static void whole_line(struct sc_tracer *tr, const char *text, const char *event,
+void sc_trace_whole_line(struct sc_tracer *tr, const char *text, const char *event,
 		       const char *fields)
 {
 	struct sc_tbuf b = { 0 };
@@ -411,19 +191,27 @@ static void whole_line(struct sc_tracer *tr, const char *text, const char *event
 	now(&w);
 	if (tr->flags & SC_TRACE_F_JSON) {
 		tb_printf(&b, "{\"pid\":%d,\"tid\":%d", tr->pid, tr->pid);
-		json_time(&b, "time", w.tv_sec, w.tv_nsec);
+		sc_trace_json_time(&b, "time", w.tv_sec, w.tv_nsec);
 		tb_printf(&b, ",\"event\":\"%s\"%s,\"text\":", event, fields);
-		json_str(&b, text, strlen(text));
+		sc_trace_json_str(&b, text, strlen(text));
 		tb_puts(&b, "}\n");
 	} else {
 		leader(tr, &b, &w);
 		tb_puts(&b, text);
 		tb_putc(&b, '\n');
 	}
-	if (tls && tls->tr == tr && tls->in_call)
-		tb_putn(&tls->deferred, b.p, b.len);
-	else
-		emit(tr, b.p, b.len);
+	if (b.lost) {
+		sc_trace_lost(tr);
+		free(b.p);
+		return;
+	}
+	struct sc_tbuf *d = tls && tls->tr == tr && tls->in_call ? &tls->deferred : NULL;
+	if (d) {
+		d->lost = false;
+		tb_putn(d, b.p, b.len);
+	}
+	if (!d || d->lost) /* not inside a call, or no memory to keep it for after the call */
+		sc_trace_emit(tr, b.p, b.len);
 	free(b.p);
 }
 
@@ -466,7 +254,7 @@ static void print_args(struct sc_tprint *tp)
 	}
 }
 
-static const char *sys_name(const struct sc_trace_call *c, char *tmp, size_t n)
+const char *sc_trace_sys_name(const struct sc_trace_call *c, char *tmp, size_t n)
 {
 	if (c->sys->meta)
 		return c->sys->meta->name;
@@ -480,10 +268,11 @@ static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_th
 	struct sc_trace_call *c = &tl->call;
 	struct sc_tbuf *b = &tl->line;
 	b->len = 0;
+	b->lost = false;
 	leader(tr, b, &c->wall);
 	char tmp[40];
 	c->name_pos = (uint32_t)b->len;
-	tb_puts(b, sys_name(c, tmp, sizeof tmp));
+	tb_puts(b, sc_trace_sys_name(c, tmp, sizeof tmp));
 	tb_putc(b, '(');
 	struct sc_tprint tp = { tr, p, t, c, b, c->arch, false };
 	c->next_arg = 0;
@@ -493,15 +282,12 @@ static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_th
 	/* Unbuffered (stderr), the start of the line goes out before the call, as strace's does,
 	 * so that what the call itself writes comes after it; not when several processes or
 	 * threads share the output, whose lines must stay whole. */
-	if ((tr->flags & SC_TRACE_F_UNBUFFERED) && !tr->show_pid &&
+	if ((tr->flags & SC_TRACE_F_UNBUFFERED) && !tr->show_pid && !b->lost &&
 	    !(tr->flags & (SC_TRACE_F_SUCCESS | SC_TRACE_F_FAILED | SC_TRACE_F_JSON))) {
-		emit(tr, b->p, b->len);
+		sc_trace_emit(tr, b->p, b->len);
 		c->flushed = b->len;
 	}
 }
-
-static void json_line(struct sc_tracer *tr, struct sc_trace_tls *tl, size_t args_end,
-		      size_t ret_pos, size_t ret_end);
 
 static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 		       struct sc_trace_tls *tl, bool noreturn)
@@ -581,17 +367,25 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thr
 		return;
 	if ((tr->flags & SC_TRACE_F_FAILED) && !c->err)
 		return;
+	if (b->lost) {
+		/* out of memory: the line is dropped (ended, when its start went out already) */
+		static const char end[] = " <out of memory>\n";
+		sc_trace_lost(tr);
+		if (c->flushed)
+			sc_trace_emit(tr, end, sizeof end - 1);
+		return;
+	}
 	if (tr->flags & SC_TRACE_F_JSON)
-		json_line(tr, tl, args_end, ret_pos, ret_end);
+		sc_trace_json_line(tr, tl, args_end, ret_pos, ret_end);
 	else
-		emit(tr, b->p + c->flushed, b->len - c->flushed);
+		sc_trace_emit(tr, b->p + c->flushed, b->len - c->flushed);
 }
 
 /* The signal lines that came during the call, after its line. */
 static void emit_deferred(struct sc_tracer *tr, struct sc_trace_tls *tl)
 {
 	if (tl->deferred.len) {
-		emit(tr, tl->deferred.p, tl->deferred.len);
+		sc_trace_emit(tr, tl->deferred.p, tl->deferred.len);
 		tl->deferred.len = 0;
 	}
 }
@@ -632,8 +426,12 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 	struct sc_trace_sys *tab = __atomic_load_n(&tr->sys[ai], __ATOMIC_ACQUIRE);
 	if (__builtin_expect(!tab, 0)) {
 		lock(tr);
-		tab = sys_table(tr, p, ai);
+		tab = sc_trace_sys_table(tr, p, ai);
 		unlock(tr);
+		if (!tab) { /* out of memory */
+			sc_trace_lost(tr);
+			return sc_dispatch_untraced(t, nr, args);
+		}
 	}
 	const struct sc_trace_sys *s = nr < tr->nsys[ai] ? &tab[nr] : &unknown;
 	bool show = s->traced && !(tr->flags & SC_TRACE_F_SUMMARY);
@@ -643,6 +441,10 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 	if (!show && !count)
 		return sc_dispatch_untraced(t, nr, args);
 	struct sc_trace_tls *tl = my_tls(tr);
+	if (__builtin_expect(!tl, 0)) { /* out of memory */
+		sc_trace_lost(tr);
+		return sc_dispatch_untraced(t, nr, args);
+	}
 	if (__builtin_expect(tl->in_call, 0)) /* a call from a signal handler run inside one */
 		return sc_dispatch_untraced(t, nr, args);
 	struct sc_trace_call *c = &tl->call;
@@ -661,7 +463,7 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 	if (show)
 		trace_enter(tr, p, t, tl);
 	if (forks(c)) {
-		out_flush(tr);
+		sc_trace_out_flush(tr);
 		/* A thread to come (CLONE_THREAD, in clone's flags or clone3's struct): from now on
 		 * the output, the counts and the tables are shared; the lock is on before the thread
 		 * exists. */
@@ -731,80 +533,6 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 	return r;
 }
 
-/* ------------------------------------------------------------------ JSON */
-
-static void json_str(struct sc_tbuf *b, const char *s, size_t n)
-{
-	tb_putc(b, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		switch (ch) {
-		case '"': tb_puts(b, "\\\""); break;
-		case '\\': tb_puts(b, "\\\\"); break;
-		case '\n': tb_puts(b, "\\n"); break;
-		case '\t': tb_puts(b, "\\t"); break;
-		default:
-			if (ch < 0x20 || ch >= 0x7f)
-				tb_printf(b, "\\u%04x", ch);
-			else
-				tb_putc(b, (char)ch);
-		}
-	}
-	tb_putc(b, '"');
-}
-
-static void json_time(struct sc_tbuf *b, const char *key, int64_t sec, int64_t nsec)
-{
-	tb_printf(b, ",\"%s\":%lld.%09lld", key, (long long)sec, (long long)nsec);
-}
-
-/* One JSON object per syscall: the decoded arguments are the text strace would print for
- * each, so a JSON line and a text line carry the same facts. */
-static void json_line(struct sc_tracer *tr, struct sc_trace_tls *tl, size_t args_end,
-		      size_t ret_pos, size_t ret_end)
-{
-	struct sc_trace_call *c = &tl->call;
-	struct sc_tbuf *j = &tl->json;
-	const char *line = tl->line.p;
-	char tmp[40];
-	j->len = 0;
-	tb_printf(j, "{\"pid\":%d,\"tid\":%d", tr->pid, tl->tid);
-	json_time(j, "time", c->wall.tv_sec, c->wall.tv_nsec);
-	tb_puts(j, ",\"syscall\":");
-	const char *name = sys_name(c, tmp, sizeof tmp);
-	json_str(j, name, strlen(name));
-	tb_printf(j, ",\"nr\":%llu,\"args\":[", (unsigned long long)c->nr);
-	int n = c->nargs_printed;
-	for (int i = 0; i < n; i++) {
-		size_t from = c->argpos[i];
-		size_t to = i + 1 < n ? c->argpos[i + 1] - 2 : args_end;
-		if (i)
-			tb_putc(j, ',');
-		tb_puts(j, "{\"name\":");
-		const char *an = c->argname[i] ? c->argname[i] : "";
-		json_str(j, an, strlen(an));
-		tb_puts(j, ",\"value\":");
-		json_str(j, line + from, to > from ? to - from : 0);
-		tb_printf(j, ",\"raw\":%lld}", (long long)c->argraw[i]);
-	}
-	tb_puts(j, "],\"return\":");
-	json_str(j, line + ret_pos, ret_end - ret_pos);
-	if (ret_pos < ret_end && line[ret_pos] == '?')
-		tb_puts(j, ",\"retval\":null");
-	else
-		tb_printf(j, ",\"retval\":%lld", (long long)(c->err ? -1 : c->ret));
-	if (c->err) {
-		const char *en = sc_errno_name(c->err);
-		tb_puts(j, ",\"errno\":");
-		json_str(j, en ? en : "", en ? strlen(en) : 0);
-	} else {
-		tb_puts(j, ",\"errno\":null");
-	}
-	json_time(j, "duration", c->dur_ns / 1000000000, c->dur_ns % 1000000000);
-	tb_puts(j, "}\n");
-	emit(tr, j->p, j->len);
-}
-
 /* ------------------------------------------------------------------ start and end */
 
 /* The first line: the execve that started the guest, from what the loader put on its stack
@@ -817,7 +545,11 @@ void sc_trace_start(struct sc_process *p)
 	tr->started = true;
 	tr->pid = getpid();
 	int ai = sc_trace_arch(p);
-	struct sc_trace_sys *tab = sys_table(tr, p, ai);
+	struct sc_trace_sys *tab = sc_trace_sys_table(tr, p, ai);
+	if (!tab) { /* out of memory */
+		sc_trace_lost(tr);
+		return;
+	}
 	struct sc_trace_sys *s = NULL;
 	for (unsigned i = 0; i < tr->nsys[ai]; i++)
 		if (tab[i].meta && !strcmp(tab[i].meta->name, "execve"))
@@ -841,6 +573,10 @@ void sc_trace_start(struct sc_process *p)
 		if (v == 31 && !copy_from_guest(p, &v, a + 8, 8)) /* AT_EXECFN */
 			path = v;
 	struct sc_trace_tls *tl = my_tls(tr);
+	if (!tl) { /* out of memory */
+		sc_trace_lost(tr);
+		return;
+	}
 	struct sc_trace_call *c = &tl->call;
 	memset(c, 0, sizeof *c);
 	c->sys = s;
@@ -853,263 +589,4 @@ void sc_trace_start(struct sc_process *p)
 	now(&c->wall);
 	trace_enter(tr, p, &p->thread, tl);
 	trace_exit(tr, p, &p->thread, tl, false);
-}
-
-static const char *signame(int sig, char *tmp, size_t n)
-{
-	const struct sc_xlat *x = &sc_xlat_signals;
-	for (unsigned i = 0; i < x->n[0]; i++)
-		if (x->ent[0][i].val == (uint64_t)sig)
-			return x->ent[0][i].name;
-	if (sig > 32 && sig <= 64)
-		snprintf(tmp, n, "SIGRT_%d", sig - 32);
-	else
-		snprintf(tmp, n, "%d", sig);
-	return tmp;
-}
-
-static const char *xname(const struct sc_xlat *x, int64_t v)
-{
-	for (unsigned i = 0; i < x->n[0]; i++)
-		if (x->ent[0][i].val == (uint64_t)v)
-			return x->ent[0][i].name;
-	return NULL;
-}
-
-/* "{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=..., ...}" as strace prints a siginfo. */
-void tp_siginfo_text(struct sc_tbuf *b, const struct sc_trace_siginfo *si)
-{
-	char t1[16], t2[16];
-	const char *sn = signame(si->signo, t1, sizeof t1);
-	tb_printf(b, "{si_signo=%s, si_code=", sn);
-	const struct sc_xlat *codes = NULL;
-	switch (si->signo) {
-	case SIGSEGV: codes = &sc_xlat_segv_codes; break;
-	case SIGBUS: codes = &sc_xlat_bus_codes; break;
-	case SIGILL: codes = &sc_xlat_ill_codes; break;
-	case SIGFPE: codes = &sc_xlat_fpe_codes; break;
-	case SIGTRAP: codes = &sc_xlat_trap_codes; break;
-	case SIGCHLD: codes = &sc_xlat_cld_codes; break;
-	}
-	const char *cn = si->code <= 0 || si->code == 0x80 ? xname(&sc_xlat_si_codes, si->code)
-		       : codes ? xname(codes, si->code) : NULL;
-	if (cn)
-		tb_puts(b, cn);
-	else
-		tb_printf(b, "%d", si->code);
-	if (si->code == -2) { /* SI_TIMER */
-		tb_printf(b, ", si_timerid=%#x, si_overrun=%d, si_int=%d, si_ptr=", si->timerid,
-			  si->overrun, (int32_t)si->value);
-		if (si->value)
-			tb_hex(b, si->value);
-		else
-			tb_puts(b, "NULL");
-	} else if (si->code <= 0) {
-		tb_printf(b, ", si_pid=%d, si_uid=%d", si->pid, si->uid);
-		if (si->code == -1) { /* SI_QUEUE */
-			tb_printf(b, ", si_int=%d, si_ptr=", (int32_t)si->value);
-			if (si->value)
-				tb_hex(b, si->value);
-			else
-				tb_puts(b, "NULL");
-		}
-	} else if (si->signo == SIGCHLD) {
-		tb_printf(b, ", si_pid=%d, si_uid=%d, si_status=", si->pid, si->uid);
-		if (si->code == 1)
-			tb_printf(b, "%d", si->status);
-		else
-			tb_puts(b, signame(si->status, t2, sizeof t2));
-		tb_printf(b, ", si_utime=%ld, si_stime=%ld", si->utime, si->stime);
-	} else if (si->code != 0x80 && codes) {
-		tb_puts(b, ", si_addr=");
-		if (si->addr)
-			tb_hex(b, si->addr);
-		else
-			tb_puts(b, "NULL");
-	}
-	tb_putc(b, '}');
-}
-
-void tp_siginfo_decode(const void *raw, struct sc_trace_siginfo *si)
-{
-	const uint8_t *b = raw;
-	int32_t w[4];
-	memcpy(w, b, sizeof w); /* signo, errno, code, pad */
-	memset(si, 0, sizeof *si);
-	si->signo = w[0];
-	si->code = w[2];
-	int32_t pid, uid, status;
-	int64_t ut, st;
-	uint64_t addr, value;
-	memcpy(&pid, b + 16, 4);
-	memcpy(&uid, b + 20, 4);
-	memcpy(&status, b + 24, 4);
-	memcpy(&ut, b + 32, 8);
-	memcpy(&st, b + 40, 8);
-	memcpy(&addr, b + 16, 8);
-	memcpy(&value, b + 24, 8);
-	if (si->code == -2) { /* SI_TIMER: tid, overrun, value */
-		si->timerid = pid;
-		si->overrun = uid;
-		si->value = value;
-	} else if (si->code <= 0 || si->signo == SIGCHLD) {
-		si->pid = pid;
-		si->uid = uid;
-		si->value = value;
-		si->status = status;
-		si->utime = (long)ut;
-		si->stime = (long)st;
-	} else {
-		si->addr = addr;
-	}
-}
-
-void sc_trace_signal(struct sc_process *p, const struct sc_trace_siginfo *si)
-{
-	struct sc_tracer *tr = p->tracer;
-	if (!tr || (tr->flags & SC_TRACE_F_SUMMARY) || si->signo < 1 || si->signo > 64 ||
-	    !(tr->sig_sel & (1ull << (si->signo - 1))))
-		return;
-	struct sc_tbuf b = { 0 };
-	char t1[16];
-	const char *sn = signame(si->signo, t1, sizeof t1);
-	tb_printf(&b, "--- %s ", sn);
-	tp_siginfo_text(&b, si);
-	tb_puts(&b, " ---");
-	char fields[128];
-	snprintf(fields, sizeof fields, ",\"signal\":\"%s\",\"si_code\":%d", sn, si->code);
-	whole_line(tr, b.p, "signal", fields);
-	free(b.p);
-	tr->signal_shown = si->signo;
-}
-
-void sc_trace_signal_raw(struct sc_process *p, const void *siginfo)
-{
-	if (!p->tracer)
-		return;
-	struct sc_trace_siginfo si;
-	tp_siginfo_decode(siginfo, &si);
-	sc_trace_signal(p, &si);
-}
-
-static void summary(struct sc_tracer *tr, struct sc_process *p);
-
-void sc_trace_fault(struct sc_process *p, int sig, uint64_t addr, uint64_t pc, int fault_type)
-{
-	struct sc_tracer *tr = p->tracer;
-	if (!tr)
-		return;
-	struct sc_trace_siginfo si = { .signo = sig, .addr = addr };
-	switch (sig) {
-	case SIGSEGV:
-		si.code = fault_type == UC_MEM_READ_PROT || fault_type == UC_MEM_WRITE_PROT ||
-				  fault_type == UC_MEM_FETCH_PROT ? 2 /* SEGV_ACCERR */ : 1 /* SEGV_MAPERR */;
-		break;
-	case SIGBUS: si.code = 2; break; /* BUS_ADRERR */
-	case SIGILL: si.code = 2; si.addr = pc; break; /* ILL_ILLOPN */
-	case SIGFPE: si.code = 1; si.addr = pc; break; /* FPE_INTDIV */
-	default: si.code = 0x80; break; /* SI_KERNEL */
-	}
-	tr->fault = si;
-}
-
-void sc_trace_end(struct sc_process *p)
-{
-	struct sc_tracer *tr = p->tracer;
-	if (!tr)
-		return;
-	if (p->exit.signal && tr->signal_shown != p->exit.signal) {
-		struct sc_trace_siginfo si = { .signo = p->exit.signal };
-		if (tr->fault.signo == p->exit.signal) {
-			si = tr->fault; /* the emulator's fault report */
-		} else if (tr->last_kill && tr->last_kill_sig == p->exit.signal) {
-			si.code = tr->last_kill == 1 ? 0 : -6; /* SI_USER, SI_TKILL */
-			si.pid = tr->pid;
-			si.uid = (int)getuid();
-		} else {
-			si.code = 0x80; /* SI_KERNEL */
-		}
-		sc_trace_signal(p, &si);
-	}
-	if (!(tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_QUIET_EXIT))) {
-		char text[64], t1[16], fields[64];
-		if (p->exit.signal) {
-			const char *sn = signame(p->exit.signal, t1, sizeof t1);
-			snprintf(text, sizeof text, "+++ killed by %s +++", sn);
-			snprintf(fields, sizeof fields, ",\"signal\":\"%s\"", sn);
-			whole_line(tr, text, "killed", fields);
-		} else {
-			snprintf(text, sizeof text, "+++ exited with %d +++", p->exit.status);
-			snprintf(fields, sizeof fields, ",\"status\":%d", p->exit.status);
-			whole_line(tr, text, "exited", fields);
-		}
-	}
-	if (tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_SUMMARY_TOO))
-		summary(tr, p);
-	out_flush(tr);
-}
-
-/* ------------------------------------------------------------------ -c */
-
-struct srow {
-	const char *name;
-	uint64_t nr, calls, errors, ns;
-};
-
-static int srow_cmp(const void *a, const void *b)
-{
-	const struct srow *x = a, *y = b;
-	if (x->ns != y->ns)
-		return x->ns < y->ns ? 1 : -1;
-	return x->nr < y->nr ? -1 : x->nr > y->nr;
-}
-
-static void summary(struct sc_tracer *tr, struct sc_process *p)
-{
-	int ai = sc_trace_arch(p);
-	struct sc_tbuf b = { 0 };
-	struct srow *rows = calloc(tr->nsys[ai] + 1, sizeof *rows);
-	size_t n = 0;
-	uint64_t tot_ns = 0, tot_calls = 0, tot_err = 0;
-	for (unsigned i = 0; rows && tr->counts[ai] && i < tr->nsys[ai]; i++) {
-		struct sc_trace_count *k = &tr->counts[ai][i];
-		if (!k->calls)
-			continue;
-		char tmp[40];
-		struct sc_trace_call fake = { .sys = &tr->sys[ai][i], .nr = i };
-		const char *nm = sys_name(&fake, tmp, sizeof tmp);
-		rows[n] = (struct srow){ tr->sys[ai][i].meta ? nm : "?", i, k->calls, k->errors, k->ns };
-		n++;
-		tot_ns += k->ns;
-		tot_calls += k->calls;
-		tot_err += k->errors;
-	}
-	if (rows)
-		qsort(rows, n, sizeof *rows, srow_cmp);
-	static const char dashes[] =
-		"------ ----------- ----------- --------- --------- ----------------\n";
-	tb_printf(&b, "%6.6s %11.11s %11.11s %9.9s %9.9s %s\n", "% time", "seconds", "usecs/call",
-		  "calls", "errors", "syscall");
-	tb_puts(&b, dashes);
-	for (size_t i = 0; i < n; i++) {
-		struct srow *r = &rows[i];
-		double pct = tot_ns ? 100.0 * (double)r->ns / (double)tot_ns : 0.0;
-		tb_printf(&b, "%6.2f %11.6f %11llu %9llu ", pct, (double)r->ns / 1e9,
-			  (unsigned long long)(r->ns / 1000 / r->calls), (unsigned long long)r->calls);
-		if (r->errors)
-			tb_printf(&b, "%9llu %s\n", (unsigned long long)r->errors, r->name);
-		else
-			tb_printf(&b, "%9s %s\n", "", r->name);
-	}
-	tb_puts(&b, dashes);
-	tb_printf(&b, "%6.2f %11.6f %11llu %9llu ", 100.0, (double)tot_ns / 1e9,
-		  (unsigned long long)(tot_calls ? tot_ns / 1000 / tot_calls : 0),
-		  (unsigned long long)tot_calls);
-	if (tot_err)
-		tb_printf(&b, "%9llu total\n", (unsigned long long)tot_err);
-	else
-		tb_printf(&b, "%9s total\n", "");
-	emit(tr, b.p, b.len);
-	free(b.p);
-	free(rows);
 }

@@ -103,10 +103,11 @@ struct sc_trace_sys {
 /* What the core must know about a call beyond printing it. */
 enum { SC_TSYS_FORK = 1, SC_TSYS_KILL = 2, SC_TSYS_TGKILL = 4 };
 
-/* A growable text buffer. */
+/* A growable text buffer (tbuf.c). */
 struct sc_tbuf {
-	char *p;
+	char *p;      /* NUL-terminated once anything was appended; NULL before */
 	size_t len, cap;
+	bool lost;    /* an append was dropped for want of memory: the text is incomplete */
 };
 
 /* Per-syscall tracer state (one thread for now). */
@@ -206,6 +207,7 @@ struct sc_tracer {
 	int last_kill_sig;
 	int signal_shown;     /* the last "--- SIG ---" line's signal */
 	struct sc_trace_siginfo fault; /* the fault the emulator reported last */
+	unsigned long lost;   /* lines dropped for want of memory (warned about at the end) */
 };
 
 /* Hooks (src/syscall.c, src/cpu.c). */
@@ -223,13 +225,14 @@ void sc_trace_signal_raw(struct sc_process *p, const void *siginfo);
 /* A fault that ends the guest (cpu.c's report): the siginfo of its death line. */
 void sc_trace_fault(struct sc_process *p, int sig, uint64_t addr, uint64_t pc, int fault_type);
 
-/* Output helpers (trace.c; the common appends inline, the buffer grown out of line). */
-void tb_grow(struct sc_tbuf *b, size_t n);
+/* Output helpers (tbuf.c; the common appends inline, the buffer grown out of line). Out of
+ * memory, tb_grow returns false and sets b->lost, and the append is dropped. */
+bool tb_grow(struct sc_tbuf *b, size_t n);
 
 static inline void tb_putn(struct sc_tbuf *b, const char *s, size_t n)
 {
-	if (__builtin_expect(b->len + n + 1 > b->cap, 0))
-		tb_grow(b, n);
+	if (__builtin_expect(b->len + n + 1 > b->cap, 0) && !tb_grow(b, n))
+		return;
 	__builtin_memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = 0;
@@ -237,8 +240,8 @@ static inline void tb_putn(struct sc_tbuf *b, const char *s, size_t n)
 
 static inline void tb_putc(struct sc_tbuf *b, char c)
 {
-	if (__builtin_expect(b->len + 2 > b->cap, 0))
-		tb_grow(b, 1);
+	if (__builtin_expect(b->len + 2 > b->cap, 0) && !tb_grow(b, 1))
+		return;
 	b->p[b->len++] = c;
 	b->p[b->len] = 0;
 }

@@ -1,0 +1,48 @@
+/* What the tracer's core (trace.c) shares with the files split from it: rules.c (the
+ * per-syscall table), json.c, events.c (signal and exit lines) and summary.c (-c). Internal to
+ * src/trace; the printers' interface is trace.h's. */
+#ifndef SYSCORN_TRACE_INTERNAL_H
+#define SYSCORN_TRACE_INTERNAL_H
+
+#include "trace.h"
+
+/* What one guest thread (one host thread) is printing: threads trace concurrently, and only
+ * the output, the counts and the lazily built tables are shared (under tr->lock). */
+struct sc_trace_tls {
+	struct sc_tracer *tr;
+	struct sc_trace_call call;
+	struct sc_tbuf line, json;
+	struct sc_tbuf deferred; /* signal lines that arrive inside a call: after its line */
+	bool in_call;
+	int tid;
+};
+
+/* The per-syscall table of architecture ai, built on first use (under tr->lock once threads
+ * share it); NULL when out of memory (rules.c). */
+struct sc_trace_sys *sc_trace_sys_table(struct sc_tracer *tr, struct sc_process *p, int ai);
+
+/* Output (trace.c): finished text to the output, written at once when unbuffered; what is
+ * pending written now. */
+void sc_trace_emit(struct sc_tracer *tr, const char *s, size_t n);
+void sc_trace_out_flush(struct sc_tracer *tr);
+/* A line outside a syscall ("--- SIG... ---", "+++ exited ... +++"); in JSON an event object
+ * with `fields` (",\"key\":value...") and the text. */
+void sc_trace_whole_line(struct sc_tracer *tr, const char *text, const char *event,
+			 const char *fields);
+/* A line that could not be built for want of memory: counted, reported at the end. */
+void sc_trace_lost(struct sc_tracer *tr);
+/* The call's name, or syscall_0x... for a number the table does not know (in tmp). */
+const char *sc_trace_sys_name(const struct sc_trace_call *c, char *tmp, size_t n);
+
+/* JSON (json.c). */
+void sc_trace_json_str(struct sc_tbuf *b, const char *s, size_t n);
+void sc_trace_json_time(struct sc_tbuf *b, const char *key, int64_t sec, int64_t nsec);
+/* The JSON object of the call tl has just printed (the text line up to args_end, and its
+ * return value from ret_pos to ret_end). */
+void sc_trace_json_line(struct sc_tracer *tr, struct sc_trace_tls *tl, size_t args_end,
+			size_t ret_pos, size_t ret_end);
+
+/* -c's table (summary.c). */
+void sc_trace_summary(struct sc_tracer *tr, struct sc_process *p);
+
+#endif
