@@ -17,6 +17,7 @@
 #include "sig.h"
 #include "thread.h"
 #include "trace/trace.h"
+#include "uaccess.h"
 
 #define GUEST_SPACE (1ull << 40) /* 1 TiB of guest addresses, reserved (not committed) */
 #define TCG_BUFFER (64u << 20)   /* translation cache; Unicorn's default reserves 1 GiB */
@@ -417,8 +418,9 @@ static void memory_fault(struct sc_thread *t, uc_err ue)
  * mapping that shrank after it was mapped gives SIGBUS, as it would natively. Such a fault is the
  * guest's, not ours: while the guest runs, a host SIGBUS/SIGSEGV inside the guest's address
  * space jumps back to the run loop, which ends the guest with that signal (the engine's state is
- * not exact there, so there is no frame for a handler). Anything else is a fault of syscorn
- * itself and is left to crash as usual. */
+ * not exact there, so there is no frame for a handler). A handler's copy through uaccess.c that
+ * faults there fails with EFAULT instead (uaccess_fixup), in whichever thread it runs. Anything
+ * else is a fault of syscorn itself and is left to crash as usual. */
 static __thread struct sc_thread *running;
 static __thread bool in_guest;
 static __thread sigjmp_buf host_fault_jmp;
@@ -426,6 +428,8 @@ static __thread sigjmp_buf host_fault_jmp;
 static void host_fault(int sig, siginfo_t *si, void *ctx)
 {
 	(void)ctx;
+	if (si->si_code > 0)
+		uaccess_fixup(si->si_addr); /* returns unless a guest copy faulted */
 	struct sc_thread *t = running;
 	uint8_t *a = si->si_addr;
 	if (t && in_guest && si->si_code > 0 && a >= t->proc->mem.base &&

@@ -1,7 +1,8 @@
 /* The one layer through which handlers reach guest memory. Every function checks the range
  * against the guest's mappings and protections and fails with -EFAULT instead of touching an
- * unmapped or forbidden byte. Handlers never turn a guest address into a host pointer
- * themselves. */
+ * unmapped or forbidden byte; a host fault the checks cannot foresee (a page of a file mapping
+ * past the end of the file) gives -EFAULT too, never a crash. Handlers never turn a guest
+ * address into a host pointer themselves. */
 #ifndef SYSCORN_UACCESS_H
 #define SYSCORN_UACCESS_H
 
@@ -29,6 +30,12 @@ void *guest_io_buf(struct sc_process *p, gaddr_t addr, size_t n);
 
 /* True when every byte of [addr, addr+n) is mapped with all of prot (PROT_READ/WRITE). */
 bool guest_access_ok(struct sc_process *p, gaddr_t addr, size_t n, int prot);
+
+/* For the host's SIGSEGV/SIGBUS handler: when this thread faulted at the host address addr,
+ * inside the guest's address space, while one of the functions above was copying, does not
+ * return: that copy fails with -EFAULT (the kernel's exception-table fixup). Returns otherwise.
+ * Async-signal-safe. */
+void uaccess_fixup(const void *addr);
 
 /* Typed helpers for the common fixed-size cases. */
 #define get_guest(p, var, addr) copy_from_guest((p), &(var), (addr), sizeof(var))
