@@ -1,11 +1,15 @@
 /* mm: memory-management syscalls: brk, mmap (anonymous, file private/shared, fixed), munmap,
- * mprotect, mremap, madvise, msync, a large sparse mapping; bad pointers given to syscalls. */
+ * mprotect, mremap, madvise, msync, a large sparse mapping; bad pointers given to syscalls,
+ * among them pointers into the pages of a file mapping beyond the end of the file. */
 #include "check.h"
 
 #include <fcntl.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -323,6 +327,80 @@ static void test_large(void)
 	CHECK_SYS(munmap(p, n), "munmap 256 MiB");
 }
 
+/* Syscalls given a pointer into the page of a file mapping that lies beyond the end of the file:
+ * the kernel's copy faults there (SIGBUS for an access from user mode) and the call fails with
+ * EFAULT; no signal. The same after the file shrinks under a mapping. Raw syscall()s: libc
+ * must not touch the buffer itself (nor the vDSO for clock_gettime). qemu-aarch64 7.2 (the
+ * arm64 reference) dies of an assertion on the copies it makes itself, so those checks are
+ * x86-64 only; the copies the host kernel makes (pread, pwrite, getcwd) it gets right. */
+static void test_beyond_eof(void)
+{
+	char path[] = "/tmp/syscorn-mm-eof-XXXXXX";
+	int fd = mkstemp(path);
+	unlink(path);
+	CHECK(fd >= 0, "beyond EOF: scratch file");
+	if (fd < 0)
+		return;
+	char *page = malloc(pg);
+	memset(page, 'e', pg);
+	CHECK_EQ(write(fd, page, pg), pg, "beyond EOF: a 1-page file");
+	free(page);
+
+	for (int shared = 0; shared < 2; shared++) {
+		const char *kind = shared ? "MAP_SHARED" : "MAP_PRIVATE";
+		char *map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+		CHECK(map != MAP_FAILED, "%s: 2-page mapping of a 1-page file", kind);
+		if (map == MAP_FAILED)
+			continue;
+		char *beyond = map + pg;
+		CHECK_EQ(map[pg - 1], 'e', "%s: the file's page is there", kind);
+		/* the host kernel's own copies */
+		CHECK_ERR(syscall(SYS_pwrite64, tfd, beyond, 1, 0), EFAULT, "%s: pwrite from the page beyond EOF", kind);
+		CHECK_ERR(syscall(SYS_pread64, tfd, beyond, 1, 0), EFAULT, "%s: pread into it", kind);
+		CHECK_ERR(syscall(SYS_getcwd, beyond, 256), EFAULT, "%s: getcwd into it", kind);
+#ifdef __x86_64__
+		/* results written into the page beyond EOF */
+		CHECK_ERR(syscall(SYS_fstat, fd, beyond), EFAULT, "%s: fstat into it", kind);
+		CHECK_ERR(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, beyond), EFAULT, "%s: clock_gettime into it", kind);
+		CHECK_ERR(syscall(SYS_uname, beyond), EFAULT, "%s: uname into it", kind);
+		CHECK_ERR(syscall(SYS_pipe2, beyond, 0), EFAULT, "%s: pipe2 into it", kind);
+		CHECK_ERR(syscall(SYS_rt_sigaction, SIGUSR1, NULL, beyond, 8), EFAULT, "%s: rt_sigaction oldact into it", kind);
+		/* ... and read from it */
+		CHECK_ERR(syscall(SYS_rt_sigaction, SIGUSR1, beyond, NULL, 8), EFAULT, "%s: rt_sigaction act from it", kind);
+		CHECK_ERR(syscall(SYS_rt_sigprocmask, SIG_BLOCK, beyond, NULL, 8), EFAULT, "%s: rt_sigprocmask set from it", kind);
+		CHECK_ERR(syscall(SYS_openat, AT_FDCWD, beyond, O_RDONLY), EFAULT, "%s: openat a path in it", kind);
+		CHECK_ERR(syscall(SYS_setitimer, ITIMER_REAL, beyond, NULL), EFAULT, "%s: setitimer from it", kind);
+		/* a struct across the end of the file's page; a string that runs into the next */
+		CHECK_ERR(syscall(SYS_fstat, fd, beyond - 16), EFAULT, "%s: fstat across EOF", kind);
+		memset(beyond - 8, 'a', 8);
+		CHECK_ERR(syscall(SYS_openat, AT_FDCWD, beyond - 8, O_RDONLY), EFAULT, "%s: openat a path running into it", kind);
+#endif
+		CHECK_SYS(munmap(map, 2 * pg), "%s: munmap", kind);
+	}
+
+#ifdef __x86_64__
+	/* A 2-page file mapped whole, then truncated to 1 page. */
+	CHECK_SYS(ftruncate(fd, 2 * pg), "truncated: the file grows to 2 pages");
+	char *map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "truncated: map 2 pages");
+	if (map != MAP_FAILED) {
+		struct stat st;
+		CHECK_SYS(syscall(SYS_fstat, fd, map + pg), "truncated: fstat into the second page");
+		memcpy(&st, map + pg, sizeof st);
+		CHECK_EQ(st.st_size, 2 * pg, "truncated: fstat's result is there");
+		CHECK_SYS(ftruncate(fd, pg), "truncated: shrink the file to 1 page");
+		CHECK_ERR(syscall(SYS_fstat, fd, map + pg), EFAULT, "truncated: fstat into the page now beyond EOF");
+		CHECK_ERR(syscall(SYS_uname, map + pg), EFAULT, "truncated: uname into it");
+		CHECK_ERR(syscall(SYS_rt_sigaction, SIGUSR1, map + pg, NULL, 8), EFAULT, "truncated: rt_sigaction act from it");
+		CHECK_SYS(ftruncate(fd, 2 * pg), "truncated: grow the file again");
+		CHECK_SYS(syscall(SYS_uname, map + pg), "truncated: uname into the page, back inside the file");
+		CHECK_STR(map + pg, "Linux", "truncated: uname's result is there");
+		CHECK_SYS(munmap(map, 2 * pg), "truncated: munmap");
+	}
+#endif
+	close(fd);
+}
+
 int main(void)
 {
 	pg = sysconf(_SC_PAGESIZE);
@@ -341,6 +419,7 @@ int main(void)
 	test_mremap();
 	test_madvise();
 	test_large();
+	test_beyond_eof();
 	close(tfd);
 	close(tfd_ro);
 	return check_done();
