@@ -1,5 +1,5 @@
 /* Signal delivery: the host side (handlers, the mirrored mask), the guest side (pending
- * signals, frames, SA_* flags, syscall restarts) and synchronous faults (sig.c). The signal
+ * signals, frames, SA_* flags, syscall restarts) and synchronous faults (sig*.c). The signal
  * syscalls are in syscalls/signal.c. */
 #ifndef SYSCORN_SIG_H
 #define SYSCORN_SIG_H

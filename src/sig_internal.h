@@ -1,0 +1,40 @@
+/* What sig.c (the host side, dispositions, threads), sig_pending.c (pending signals, sending)
+ * and sig_deliver.c (frames, restarts, default actions, faults) share. Internal to them; the
+ * interface of signal delivery to the rest of syscorn is sig.h. */
+#ifndef SYSCORN_SIG_INTERNAL_H
+#define SYSCORN_SIG_INTERNAL_H
+
+#include "sig.h"
+
+#define BIT SC_SIGBIT
+#define RING (sizeof((struct sc_thread *)0)->ring / sizeof(struct sc_siginfo))
+
+/* sa_flags and ss_flags: the same on both guests and the host. */
+#define GUEST_SA_NOCLDSTOP 0x1ull
+#define GUEST_SA_NOCLDWAIT 0x2ull
+#define GUEST_SA_SIGINFO 0x4ull
+#define GUEST_SA_RESTORER 0x04000000ull
+#define GUEST_SA_ONSTACK 0x08000000ull
+#define GUEST_SA_RESTART 0x10000000ull
+#define GUEST_SA_NODEFER 0x40000000ull
+#define GUEST_SA_RESETHAND 0x80000000ull
+#define GUEST_SS_ONSTACK 1
+#define GUEST_SS_DISABLE 2
+#define GUEST_SS_AUTODISARM (1u << 31)
+
+/* sig.c: the host's queue. A pending signal of set taken from it without waiting (0: none);
+ * one put back, for this thread, with its siginfo. */
+int sc_sig_host_take(uint64_t set, struct sc_siginfo *info);
+void sc_sig_host_requeue(const struct sc_siginfo *info);
+
+/* sig.c: dispositions. What SIG_DFL does with sig; whether p ignores sig. */
+enum sc_sig_default { ACT_TERM, ACT_IGNORE, ACT_STOP };
+enum sc_sig_default sc_sig_default_action(int sig);
+bool sc_sig_ignored(struct sc_process *p, int sig);
+
+/* sig_pending.c: nothing left in t's ring of signals the host handler recorded; the host
+ * mask back to the guest's, unless something taken is still to be delivered. */
+bool sc_sig_ring_empty(struct sc_thread *t);
+void sc_sig_host_mask_sync(struct sc_thread *t);
+
+#endif
