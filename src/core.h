@@ -111,8 +111,8 @@ struct sc_thread {
 		const char *what; /* for the report when it kills the guest */
 	} fault;
 	/* Engine hooks. */
-	uc_hook attn_hook;       /* block hook, installed while asynchronous events can come */
-	bool attn_hooked;
+	int engine_live;         /* uc may be kicked (sc_engine_kick) */
+	int kickers;             /* kicks in flight: the engine is not closed under them */
 	uc_hook tlb_hook;        /* TLB warm-up (cpu.c) */
 	uint64_t tlb_blocks, tlb_next;
 	int tlb_flushes, tlb_max;
@@ -227,10 +227,14 @@ void sc_guest_exit(struct sc_thread *t, int status, int signal);
  * they would have shared. A no-op in any other process. */
 void sc_vfork_exit(struct sc_thread *t);
 
+/* Stops t's engine at its next block boundary (cpu.c); any thread, or t's signal handlers. */
+void sc_engine_kick(struct sc_thread *t);
+
 /* Asks t to see to `bits` (SC_ATTN_*) at its next safe point. */
 static inline void sc_attn(struct sc_thread *t, uint32_t bits)
 {
 	__atomic_fetch_or(&t->attn, bits, __ATOMIC_SEQ_CST);
+	sc_engine_kick(t);
 }
 
 /* The process behind a library session (cpu.c; the public API is api.c): load builds the image

@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -185,16 +186,6 @@ static void hook_tlb_warmup(uc_engine *uc, uint64_t addr, uint32_t size, void *d
 	}
 }
 
-/* Installed only while something can come asynchronously (a signal with a guest handler, or
- * another thread): the thread stops at the next block boundary, where its state is exact. */
-static void hook_attn(uc_engine *uc, uint64_t addr, uint32_t size, void *data)
-{
-	(void)addr, (void)size;
-	struct sc_thread *t = data;
-	if (__atomic_load_n(&t->attn, __ATOMIC_RELAXED))
-		uc_emu_stop(uc);
-}
-
 static void init_fail(struct sc_process *p, const char *what, long err)
 {
 	sc_error(p, "%s: %s", what, strerror((int)-err));
@@ -230,13 +221,37 @@ int sc_engine_open(struct sc_thread *t)
 		t->uc = NULL;
 		return (int)r;
 	}
+	__atomic_store_n(&t->engine_live, 1, __ATOMIC_SEQ_CST);
 	return 0;
+}
+
+/* Our Unicorn patch took out the exit checks after loads and stores that made a stop from
+ * outside a hook leave in the middle of a block with the PC of the block's start (the restart
+ * then ran part of the block twice), and keeps a stop that lands between two runs for the next,
+ * which then ends before its first block. So a stop now always lands where the guest state is
+ * exact, and other threads and t's own signal handlers may call this at any time: no block hook
+ * polls a flag, and guest code runs at full speed however many threads or handlers there are. */
+void sc_engine_kick(struct sc_thread *t)
+{
+	__atomic_fetch_add(&t->kickers, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&t->engine_live, __ATOMIC_SEQ_CST))
+		uc_emu_stop(t->uc);
+	__atomic_fetch_sub(&t->kickers, 1, __ATOMIC_SEQ_CST);
+}
+
+/* After this no kick touches t's engine, which may then be closed. */
+static void engine_unkickable(struct sc_thread *t)
+{
+	__atomic_store_n(&t->engine_live, 0, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&t->kickers, __ATOMIC_SEQ_CST))
+		sched_yield();
 }
 
 void sc_engine_close(struct sc_thread *t)
 {
 	if (!t->uc)
 		return;
+	engine_unkickable(t);
 	mem_detach_engine(t->proc, t->uc);
 	uc_close(t->uc);
 	t->uc = NULL;
@@ -466,31 +481,6 @@ uint64_t sc_trap(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
 	return r;
 }
 
-/* Adds or removes the block hook; blocks translated without it never call it, so the cache
- * goes when it is added. */
-static void reconcile_hooks(struct sc_thread *t)
-{
-	struct sc_process *p = t->proc;
-	pthread_mutex_lock(&p->lock);
-	bool want = p->sig_async || (p->threads && p->threads->next);
-	pthread_mutex_unlock(&p->lock);
-	if (want == t->attn_hooked)
-		return;
-	if (want) {
-		if (uc_hook_add(t->uc, &t->attn_hook, UC_HOOK_BLOCK, UC_CB(hook_attn), t, 1, 0) !=
-		    UC_ERR_OK)
-			return;
-		/* Not uc_ctl_flush_tb(): it clears the whole translation buffer (64 MiB of page
-		 * faults); dropping the blocks of the executable mappings costs what is there. */
-		for (size_t i = 0; i < p->mem.nvmas; i++)
-			if (p->mem.vmas[i].prot & PROT_EXEC)
-				uc_ctl_remove_cache(t->uc, p->mem.vmas[i].start, p->mem.vmas[i].end);
-	} else {
-		uc_hook_del(t->uc, t->attn_hook);
-	}
-	t->attn_hooked = want;
-}
-
 static void attend(struct sc_thread *t, uint32_t bits)
 {
 	struct sc_process *p = t->proc;
@@ -498,8 +488,6 @@ static void attend(struct sc_thread *t, uint32_t bits)
 		t->done = true;
 		return;
 	}
-	if (bits & SC_ATTN_HOOKS)
-		reconcile_hooks(t);
 	if (bits & SC_ATTN_YIELD) {
 		sc_bel_release(t);
 		sc_bel_acquire(t);
@@ -603,6 +591,7 @@ void sc_process_revive(struct sc_process *p)
 
 void sc_process_unload(struct sc_process *p)
 {
+	engine_unkickable(&p->thread);
 	if (p->uc)
 		uc_close(p->uc);
 	p->uc = p->thread.uc = NULL;

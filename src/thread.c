@@ -149,12 +149,6 @@ void sc_thread_kick(struct sc_thread *t)
 		syscall(SYS_tgkill, t->proc->pid, t->tid, SC_SIGSYS);
 }
 
-static void all_attn(struct sc_process *p, uint32_t bits)
-{
-	for (struct sc_thread *u = p->threads; u; u = u->next)
-		sc_attn(u, bits);
-}
-
 /* ---------------------------------------------------------------- creation */
 
 static void *thread_main(void *arg)
@@ -168,10 +162,9 @@ static void *thread_main(void *arg)
 	pthread_mutex_unlock(&p->lock);
 	sc_bel_acquire(t);
 	sc_thread_run(t);
-	sc_thread_end(t);
 	/* In a fork child made by this thread, syscorn_run's thread is not there to return the
 	 * result: go back to its frame (its stack was copied with the rest). */
-	if (p->orphan && !p->threads)
+	if (sc_thread_end(t))
 		siglongjmp(*(sigjmp_buf *)p->run_jmp, 1);
 	return NULL;
 }
@@ -235,8 +228,6 @@ long sc_clone_thread(struct sc_thread *t, uint64_t flags, gaddr_t stack, gaddr_t
 	while (!nt->tid)
 		pthread_cond_wait(&p->threads_cond, &p->lock);
 	int32_t tid = nt->tid;
-	/* Every engine needs the block hook now, for the time slices. */
-	all_attn(p, SC_ATTN_HOOKS);
 	pthread_mutex_unlock(&p->lock);
 	/* The kernel ignores faults on these. The child runs no guest code before we release the
 	 * execution lock, so it sees them written. */
@@ -313,7 +304,7 @@ static void robust_list_walk(struct sc_thread *t)
 		futex_died(t, pending + (uint64_t)head.offset);
 }
 
-void sc_thread_end(struct sc_thread *t)
+bool sc_thread_end(struct sc_thread *t)
 {
 	struct sc_process *p = t->proc;
 	bool main_thread = t == &p->thread;
@@ -326,6 +317,10 @@ void sc_thread_end(struct sc_thread *t)
 		}
 	}
 	robust_list_walk(t);
+	if (!main_thread)
+		sc_engine_close(t);
+	sc_bel_release(t);
+	/* Last: once off the list, the thread waiting in sc_threads_wait may free the process. */
 	pthread_mutex_lock(&p->lock);
 	struct sc_thread **q = &p->threads;
 	while (*q && *q != t)
@@ -333,15 +328,12 @@ void sc_thread_end(struct sc_thread *t)
 	if (*q)
 		*q = t->next;
 	t->next = NULL;
-	/* One thread left: it can do without the block hook again. */
-	all_attn(p, SC_ATTN_HOOKS);
+	bool orphan_last = p->orphan && !p->threads;
 	pthread_cond_broadcast(&p->threads_cond);
 	pthread_mutex_unlock(&p->lock);
 	if (!main_thread)
-		sc_engine_close(t);
-	sc_bel_release(t);
-	if (!main_thread)
 		free(t);
+	return orphan_last;
 }
 
 void sc_threads_wait(struct sc_process *p)
@@ -404,5 +396,4 @@ void sc_threads_after_fork(struct sc_thread *t)
 	t->robust_list = p->robust_list;
 	t->robust_len = p->robust_len;
 	sc_sig_after_fork(t);
-	sc_attn(t, SC_ATTN_HOOKS);
 }

@@ -28,8 +28,9 @@ long sc_clone_thread(struct sc_thread *t, uint64_t flags, gaddr_t stack, gaddr_t
 void sc_thread_exit(struct sc_thread *t, int status);
 
 /* After the run loop of t returned: CLONE_CHILD_CLEARTID, robust futexes, the thread's engine
- * and place in the list. */
-void sc_thread_end(struct sc_thread *t);
+ * and place in the list. True when t was the last thread of a fork child made by a thread other
+ * than the one that called syscorn_run (which must then return in its place). */
+bool sc_thread_end(struct sc_thread *t);
 
 /* The main thread, its guest thread ended: waits until the other threads have ended too. */
 void sc_threads_wait(struct sc_process *p);
