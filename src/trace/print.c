@@ -227,11 +227,12 @@ void tp_path(struct sc_tprint *tp, uint64_t addr)
 	}
 	static uint8_t path[PATH_MAX + 1];
 	long r = read_upto(tp, addr, path, PATH_MAX, true);
-	if (r < 0) {
+	bool nul = r > 0 && path[r - 1] == 0;
+	/* Unreadable before its NUL: strace's umovestr fails, and it prints the address. */
+	if (r < 0 || (!nul && r < PATH_MAX)) {
 		tp_addr(tp, addr);
 		return;
 	}
-	bool nul = r > 0 && path[r - 1] == 0;
 	tp_quoted(tp->b, path, nul ? (size_t)r - 1 : (size_t)r, 0, tp->tr->xflag, NULL);
 	if (!nul)
 		tb_puts(tp->b, "...");

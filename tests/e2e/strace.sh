@@ -134,7 +134,7 @@ def norm(path, opts):
             l = re.sub(r'\b%s\b' % v, key, l)
         l = re.sub(r'0x[0-9a-f]{6,}', '0xADDR', l)
         l = re.sub(r'\b\d{12,}\b', 'BIG', l)
-        l = re.sub(r'/tmp/syscorn-([a-z]+)-[A-Za-z0-9]{6}', r'/tmp/syscorn-\1-TMP', l)
+        l = re.sub(r'/tmp/syscorn-([a-z][a-z-]*)-[A-Za-z0-9]{6}', r'/tmp/syscorn-\1-TMP', l)
         l = re.sub(r'getrandom\("(\\x[0-9a-f]{2})+"', 'getrandom("RANDOM"', l)
         if re.match(r'getrandom\("RANDOM", 8, GRND_NONBLOCK\) += 8$', l):
             continue  # glibc's mkdtemp asks for random bits only when the clock was not enough
