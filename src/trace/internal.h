@@ -17,6 +17,18 @@ struct sc_trace_tls {
 	int tid;
 };
 
+/* What the tasks sharing one output know of it (one MAP_SHARED page for all the processes of
+ * a -f trace): the task whose line is open, its entry printed and nothing after it yet, which
+ * the next line of another task ends with " <unfinished ...>" (strace's printing_tcp). */
+struct sc_trace_shared {
+	pthread_mutex_t lock; /* process-shared and robust: taken once there are several processes */
+	int open_tid;         /* 0: the output ends with a whole line */
+	bool open_sep;        /* that line ends with ", " not written yet */
+};
+/* Sets tr->shared up when the options ask for the split (opts.c). */
+void sc_trace_shared_init(struct sc_tracer *tr);
+void sc_trace_shared_free(struct sc_tracer *tr);
+
 /* The per-syscall table of architecture ai, built on first use (under tr->lock once threads
  * share it); NULL when out of memory (rules.c). */
 struct sc_trace_sys *sc_trace_sys_table(struct sc_tracer *tr, struct sc_process *p, int ai);

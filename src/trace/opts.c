@@ -1,6 +1,6 @@
 /* strace's options, parsed into the tracer's configuration, and the public API that turns
  * tracing on for a process. */
-#include "trace.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -456,6 +456,7 @@ int syscorn_trace(syscorn *p, const syscorn_trace_opts *o, syscorn_trace_write_f
 			tr->names[i] = strdup(o->names[i]);
 		tr->nnames = o->nnames;
 	}
+	sc_trace_shared_init(tr);
 	p->tracer = tr;
 	if (p->arch && p->uc)
 		sc_trace_start(p); /* loaded already: the execve line now (else at the first run) */
@@ -476,6 +477,7 @@ void sc_trace_free(struct sc_process *p)
 		free(tr->counts[a]);
 	}
 	free(tr->out.p);
+	sc_trace_shared_free(tr);
 	pthread_mutex_destroy(&tr->lock);
 	free(tr);
 	p->tracer = NULL;

@@ -6,9 +6,14 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,6 +94,9 @@ void sc_trace_out_flush(struct sc_tracer *tr)
 	unlock(tr);
 }
 
+static void finish_open(struct sc_tracer *tr, struct sc_trace_tls *tl, size_t args_end,
+			size_t ret_pos);
+
 void sc_trace_flush(struct sc_process *p)
 {
 	struct sc_tracer *tr = p->tracer;
@@ -99,13 +107,17 @@ void sc_trace_flush(struct sc_process *p)
 		/* about to become another program: this line ends here, as a success */
 		struct sc_trace_call *c = &tl->call;
 		struct sc_tbuf *b = &tl->line;
-		size_t start = c->flushed;
+		size_t start = c->flushed, args_end = b->len;
 		tb_puts(b, ") ");
 		while (b->len < (size_t)tr->column)
 			tb_putc(b, ' ');
-		tb_puts(b, "= 0\n");
+		tb_puts(b, "= ");
+		size_t ret_pos = b->len;
+		tb_puts(b, "0\n");
 		if (b->lost)
 			sc_trace_lost(tr);
+		else if (c->open)
+			finish_open(tr, tl, args_end, ret_pos);
 		else if (!(tr->flags & (SC_TRACE_F_JSON | SC_TRACE_F_FAILED | SC_TRACE_F_SUMMARY)))
 			sc_trace_emit(tr, b->p + start, b->len - start);
 		c->exec_shown = true;
@@ -113,11 +125,32 @@ void sc_trace_flush(struct sc_process *p)
 	sc_trace_out_flush(tr);
 }
 
-/* Moves finished text to the output; writes it at once when unbuffered, or when the output
- * buffer cannot grow (out of memory: what is pending, then the text itself). */
-void sc_trace_emit(struct sc_tracer *tr, const char *s, size_t n)
+/* The output's lock: the threads' (once there are threads), and the processes' (once there are
+ * several: then what went to the buffer is written before the lock is let go, so that the
+ * processes' pieces reach the shared output in the order of the shared state). */
+static void out_lock(struct sc_tracer *tr)
 {
 	lock(tr);
+	if (tr->multi) {
+		int r = pthread_mutex_lock(&tr->shared->lock);
+		if (r == EOWNERDEAD) /* a process died holding it (killed): the state stands */
+			pthread_mutex_consistent(&tr->shared->lock);
+	}
+}
+
+static void out_unlock(struct sc_tracer *tr)
+{
+	if (tr->multi) {
+		out_flush_locked(tr);
+		pthread_mutex_unlock(&tr->shared->lock);
+	}
+	unlock(tr);
+}
+
+/* Appends to the output under its lock; written at once when unbuffered, or when the output
+ * buffer cannot grow (out of memory: what is pending, then the text itself). */
+static void out_put_locked(struct sc_tracer *tr, const char *s, size_t n)
+{
 	tr->out.lost = false;
 	tb_putn(&tr->out, s, n);
 	if (tr->out.lost) {
@@ -127,7 +160,39 @@ void sc_trace_emit(struct sc_tracer *tr, const char *s, size_t n)
 	} else if ((tr->flags & SC_TRACE_F_UNBUFFERED) || tr->out.len >= 32768) {
 		out_flush_locked(tr);
 	}
-	unlock(tr);
+}
+
+void sc_trace_emit(struct sc_tracer *tr, const char *s, size_t n)
+{
+	out_lock(tr);
+	out_put_locked(tr, s, n);
+	out_unlock(tr);
+}
+
+/* -f: another task's line is open in the output: strace ends it before printing anything else
+ * (printleader), and that task's exit then prints "<... NAME resumed>". */
+static void end_open_locked(struct sc_tracer *tr)
+{
+	struct sc_trace_shared *sh = tr->shared;
+	if (sh->open_tid) {
+		static const char sep[] = ",  <unfinished ...>\n";
+		const char *t = sh->open_sep ? sep : sep + 1;
+		out_put_locked(tr, t, strlen(t));
+		sh->open_tid = 0;
+	}
+}
+
+/* A whole line ("--- SIG... ---", "+++ exited ... +++"), after any open line is ended. */
+static void emit_line(struct sc_tracer *tr, const char *s, size_t n)
+{
+	if (!tr->shared) {
+		sc_trace_emit(tr, s, n);
+		return;
+	}
+	out_lock(tr);
+	end_open_locked(tr);
+	out_put_locked(tr, s, n);
+	out_unlock(tr);
 }
 
 static void now(struct timespec *ts)
@@ -211,7 +276,7 @@ void sc_trace_whole_line(struct sc_tracer *tr, const char *text, const char *eve
 		tb_putn(d, b.p, b.len);
 	}
 	if (!d || d->lost) /* not inside a call, or no memory to keep it for after the call */
-		sc_trace_emit(tr, b.p, b.len);
+		emit_line(tr, b.p, b.len);
 	free(b.p);
 }
 
@@ -233,18 +298,16 @@ void tp_sep(struct sc_tprint *tp, int i)
 }
 
 /* Prints arguments from c->next_arg: all of them when exiting, up to the first one the call
- * writes when entering. */
-static void print_args(struct sc_tprint *tp)
+ * writes when entering. True when the argument list is complete. */
+static bool print_args(struct sc_tprint *tp)
 {
 	struct sc_trace_call *c = tp->c;
 	const struct sc_trace_sys *s = c->sys;
-	if (s->special) {
-		ts_decode(tp);
-		return;
-	}
+	if (s->special)
+		return ts_decode(tp);
 	for (int i = c->next_arg; i < s->nargs; i++) {
 		if (!tp->exiting && (s->outs & (1u << i)))
-			return;
+			return false;
 		tp_sep(tp, i);
 		if (tp->exiting && (s->outs & (1u << i)) && c->err)
 			tp_addr(tp, c->args[i]);
@@ -252,6 +315,7 @@ static void print_args(struct sc_tprint *tp)
 			tp_arg(tp, i, &s->args[i]);
 		c->next_arg = i + 1;
 	}
+	return true;
 }
 
 const char *sc_trace_sys_name(const struct sc_trace_call *c, char *tmp, size_t n)
@@ -277,16 +341,91 @@ static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_th
 	struct sc_tprint tp = { tr, p, t, c, b, c->arch, false };
 	c->next_arg = 0;
 	c->nargs_printed = 0;
-	print_args(&tp);
+	bool complete = print_args(&tp);
 	c->flushed = 0;
+	c->open = false;
+	if (b->lost)
+		return;
+	if (tr->shared) {
+		/* -f: the entry goes out now, as strace's does; whatever another task prints before
+		 * this call's exit ends it with " <unfinished ...>". strace has printed the ", "
+		 * before an argument it prints at exit already (not before the " => " of an
+		 * argument printed twice). */
+		struct sc_trace_shared *sh = tr->shared;
+		out_lock(tr);
+		end_open_locked(tr);
+		out_put_locked(tr, b->p, b->len);
+		sh->open_tid = tl->tid;
+		sh->open_sep = !complete && c->next_arg > 0 && c->sys->special != TS_sendfile;
+		out_unlock(tr);
+		c->flushed = b->len;
+		c->open = true;
+		c->open_sep = sh->open_sep;
+		return;
+	}
 	/* Unbuffered (stderr), the start of the line goes out before the call, as strace's does,
 	 * so that what the call itself writes comes after it; not when several processes or
 	 * threads share the output, whose lines must stay whole. */
-	if ((tr->flags & SC_TRACE_F_UNBUFFERED) && !tr->show_pid && !b->lost &&
+	if ((tr->flags & SC_TRACE_F_UNBUFFERED) && !tr->show_pid &&
 	    !(tr->flags & (SC_TRACE_F_SUCCESS | SC_TRACE_F_FAILED | SC_TRACE_F_JSON))) {
 		sc_trace_emit(tr, b->p, b->len);
 		c->flushed = b->len;
 	}
+}
+
+/* The end of a line whose entry went out open (-f): its rest when it is still the output's
+ * last line, else (another task printed since) "<... NAME resumed>" and the rest, on a line of
+ * its own with its own padding. b holds the whole line: the arguments end at args_end, the
+ * return value starts at ret_pos ("= " before it). */
+static void finish_open(struct sc_tracer *tr, struct sc_trace_tls *tl, size_t args_end,
+			size_t ret_pos)
+{
+	struct sc_trace_call *c = &tl->call;
+	struct sc_tbuf *b = &tl->line;
+	struct sc_trace_shared *sh = tr->shared;
+	out_lock(tr);
+	if (sh->open_tid == tl->tid) {
+		out_put_locked(tr, b->p + c->flushed, b->len - c->flushed);
+	} else {
+		end_open_locked(tr);
+		struct sc_tbuf *r = &tl->json; /* free: no JSON with the split */
+		struct timespec w = { 0, 0 };
+		r->len = 0;
+		r->lost = false;
+		if (tr->tflag)
+			now(&w);
+		leader(tr, r, &w);
+		char tmp[40];
+		tb_puts(r, "<... ");
+		tb_puts(r, sc_trace_sys_name(c, tmp, sizeof tmp));
+		tb_puts(r, " resumed>");
+		size_t from = c->flushed;
+		if (c->open_sep && args_end >= from + 2 && b->p[from] == ',' && b->p[from + 1] == ' ')
+			from += 2;
+		if (args_end > from)
+			tb_putn(r, b->p + from, args_end - from);
+		tb_puts(r, ") ");
+		while (r->len < (size_t)tr->column)
+			tb_putc(r, ' ');
+		tb_putn(r, b->p + ret_pos - 2, b->len - (ret_pos - 2));
+		if (r->lost)
+			sc_trace_lost(tr);
+		else
+			out_put_locked(tr, r->p, r->len);
+	}
+	sh->open_tid = 0;
+	out_unlock(tr);
+}
+
+/* An open line that will not be finished (out of memory, -z/-Z): ended here if still last. */
+static void drop_open(struct sc_tracer *tr, struct sc_trace_tls *tl, const char *end)
+{
+	out_lock(tr);
+	if (tr->shared->open_tid == tl->tid) {
+		out_put_locked(tr, end, strlen(end));
+		tr->shared->open_tid = 0;
+	}
+	out_unlock(tr);
 }
 
 static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
@@ -371,11 +510,15 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thr
 		/* out of memory: the line is dropped (ended, when its start went out already) */
 		static const char end[] = " <out of memory>\n";
 		sc_trace_lost(tr);
-		if (c->flushed)
+		if (c->open)
+			drop_open(tr, tl, end);
+		else if (c->flushed)
 			sc_trace_emit(tr, end, sizeof end - 1);
 		return;
 	}
-	if (tr->flags & SC_TRACE_F_JSON)
+	if (c->open)
+		finish_open(tr, tl, args_end, ret_pos);
+	else if (tr->flags & SC_TRACE_F_JSON)
 		sc_trace_json_line(tr, tl, args_end, ret_pos, ret_end);
 	else
 		sc_trace_emit(tr, b->p + c->flushed, b->len - c->flushed);
@@ -385,7 +528,7 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thr
 static void emit_deferred(struct sc_tracer *tr, struct sc_trace_tls *tl)
 {
 	if (tl->deferred.len) {
-		sc_trace_emit(tr, tl->deferred.p, tl->deferred.len);
+		emit_line(tr, tl->deferred.p, tl->deferred.len);
 		tl->deferred.len = 0;
 	}
 }
@@ -438,7 +581,7 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 	bool count = (tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_SUMMARY_TOO)) && s->traced;
 	if (nr >= tr->nsys[ai] && tr->sel_none)
 		show = false;
-	if (!show && !count)
+	if (!show && !count && !(s->kind & SC_TSYS_FORK)) /* a fork unseen still has a child */
 		return sc_dispatch_untraced(t, nr, args);
 	struct sc_trace_tls *tl = my_tls(tr);
 	if (__builtin_expect(!tl, 0)) { /* out of memory */
@@ -460,6 +603,7 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 	if (tr->tflag || (tr->flags & SC_TRACE_F_JSON))
 		now(&c->wall);
 	struct timespec t0, t1;
+	bool new_process = false;
 	if (show)
 		trace_enter(tr, p, t, tl);
 	if (forks(c)) {
@@ -473,6 +617,8 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 			flags = 0;
 		if ((flags & 0x10000) && !tr->threaded)
 			__atomic_store_n(&tr->threaded, true, __ATOMIC_RELEASE);
+		/* fork and vfork's first argument is not theirs */
+		new_process = !(flags & 0x10000) || !s->meta || strncmp(s->meta->name, "clone", 5);
 	}
 	int pid = tr->pid, tid = tl->tid;
 	tl->in_call = show;
@@ -499,6 +645,8 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 		if (getpid() != pid) {
 			tr->pid = getpid();
 			tr->out.len = 0;
+			if (tr->shared)
+				tr->multi = true; /* the output is shared with the parent from now on */
 			if (tr->flags & SC_TRACE_F_FOLLOW) {
 				tr->show_pid = !(tr->flags & SC_TRACE_F_FF);
 			} else {
@@ -512,8 +660,14 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 		}
 		return r;
 	}
-	if (forks(c) && !c->err && (tr->flags & SC_TRACE_F_FOLLOW) && !(tr->flags & SC_TRACE_F_FF))
+	if (forks(c) && !c->err && (tr->flags & SC_TRACE_F_FOLLOW) && !(tr->flags & SC_TRACE_F_FF)) {
 		tr->show_pid = true;
+		if (new_process && tr->shared && !tr->multi) {
+			lock(tr);
+			tr->multi = true;
+			unlock(tr);
+		}
+	}
 	bool noreturn = s->ret == TR_none && p->exit.done;
 	if (show && c->exec_shown) {
 		/* the execve was printed as successful, but the host's execve failed */
@@ -589,4 +743,106 @@ void sc_trace_start(struct sc_process *p)
 	now(&c->wall);
 	trace_enter(tr, p, &p->thread, tl);
 	trace_exit(tr, p, &p->thread, tl, false);
+}
+
+/* ------------------------------------------------------------------ the shared output state */
+
+/* -f writing one text output: strace's <unfinished ...> / <... resumed> split, across the
+ * threads and the processes of the trace. The state lives in a memfd mapped shared, made
+ * before the first fork (fork children share the mapping) and left open, without close-on-exec,
+ * at a high descriptor, where the syscorn an emulated execve starts finds it again. */
+#define SHARED_NAME "syscorn-strace"
+#define SHARED_MAGIC 0x73747263u /* "strc" */
+
+struct shared_page {
+	uint32_t magic;
+	struct sc_trace_shared s;
+};
+
+static struct shared_page *shared_map(int fd)
+{
+	void *m = mmap(NULL, sizeof(struct shared_page), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return m == MAP_FAILED ? NULL : m;
+}
+
+/* The state of the trace this process continues (a traced execve): a memfd of ours among the
+ * high descriptors. */
+static struct shared_page *shared_find(void)
+{
+	struct rlimit rl;
+	int top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024 ? (int)rl.rlim_cur : 1024;
+	for (int fd = top - 1; fd > 2 && fd > top - 64; fd--) {
+		char link[64], target[64];
+		snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(link, target, sizeof target - 1);
+		if (n <= 0)
+			continue;
+		target[n] = 0;
+		if (strncmp(target, "/memfd:" SHARED_NAME " ", sizeof "/memfd:" SHARED_NAME))
+			continue;
+		struct stat st;
+		if (fstat(fd, &st) || st.st_size != (off_t)sizeof(struct shared_page))
+			continue;
+		struct shared_page *sp = shared_map(fd);
+		if (sp && sp->magic == SHARED_MAGIC)
+			return sp;
+		if (sp)
+			munmap(sp, sizeof *sp);
+	}
+	return NULL;
+}
+
+static struct shared_page *shared_new(void)
+{
+	int fd = memfd_create(SHARED_NAME, 0);
+	if (fd < 0)
+		return NULL;
+	struct rlimit rl;
+	int top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024 ? (int)rl.rlim_cur : 1024;
+	for (int want = top - 1; want > 2 && want > top - 64; want--) {
+		if (fcntl(want, F_GETFD) < 0 && errno == EBADF && dup2(fd, want) == want) {
+			close(fd);
+			fd = want;
+			break;
+		}
+	}
+	struct shared_page *sp = NULL;
+	if (!ftruncate(fd, sizeof *sp))
+		sp = shared_map(fd);
+	if (!sp) {
+		close(fd);
+		return NULL;
+	}
+	pthread_mutexattr_t a;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&sp->s.lock, &a);
+	pthread_mutexattr_destroy(&a);
+	sp->magic = SHARED_MAGIC;
+	return sp;
+}
+
+void sc_trace_shared_init(struct sc_tracer *tr)
+{
+	if ((tr->flags & (SC_TRACE_F_FOLLOW | SC_TRACE_F_FF | SC_TRACE_F_JSON | SC_TRACE_F_SUCCESS |
+			  SC_TRACE_F_FAILED | SC_TRACE_F_SUMMARY)) != SC_TRACE_F_FOLLOW)
+		return;
+	struct shared_page *sp = tr->exec_continued ? shared_find() : NULL;
+	if (sp) {
+		tr->multi = true; /* other processes of the trace may be writing */
+	} else {
+		sp = shared_new();
+		if (!sp)
+			return; /* whole lines, as without -f */
+	}
+	tr->shared = &sp->s;
+}
+
+void sc_trace_shared_free(struct sc_tracer *tr)
+{
+	if (tr->shared)
+		munmap((char *)tr->shared - offsetof(struct shared_page, s), sizeof(struct shared_page));
+	tr->shared = NULL;
+	tr->multi = false;
 }

@@ -125,6 +125,8 @@ struct sc_trace_call {
 	char auxbuf[512];
 	int ret_override;  /* -1, or a TR_* the special decoder chose */
 	size_t flushed;    /* how much of the line went out at entry (unbuffered output) */
+	bool open;         /* -f: the entry went out as an open line (strace's printing_tcp) */
+	bool open_sep;     /* ... that strace ends with ", " (the next argument is the call's) */
 	uint32_t name_pos;
 	uint64_t saved[2]; /* what a special decoder read at entry (in/out lengths) */
 	bool exec_shown;   /* an execve line printed as successful before the host's execve */
@@ -208,6 +210,11 @@ struct sc_tracer {
 	int signal_shown;     /* the last "--- SIG ---" line's signal */
 	struct sc_trace_siginfo fault; /* the fault the emulator reported last */
 	unsigned long lost;   /* lines dropped for want of memory (warned about at the end) */
+	/* -f (one output, text, not -z/-Z): strace's <unfinished ...> / <... resumed> split. The
+	 * state is shared by the processes of the trace (a MAP_SHARED page made before the first
+	 * fork); once there are several (`multi`), each piece is written at once, under its lock. */
+	struct sc_trace_shared *shared;
+	bool multi;
 };
 
 /* Hooks (src/syscall.c, src/cpu.c). */

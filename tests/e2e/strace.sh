@@ -19,7 +19,9 @@
 # x86-64-only regions that testprogs/trace.c marks (faccessat "/trace-mark/x86-only" ... "end").
 #
 # Then one case per option (-s -x -xx -e trace= classes and ! -e signal= -z -Z -v -y -T -t -tt
-# -ttt -r -c -f -ff -o), and --strace-format=json, checked field by field against the text form.
+# -ttt -r -c -f -ff -o), the <unfinished ...> / <... resumed> split of -f (testprogs/interleave:
+# a thread, a fork child), and --strace-format=json, checked field by field against the text
+# form.
 #
 # Output: "PASS id", "FAIL id: reason (see DIR)" or "SKIP id: reason"; a summary on stderr.
 # Exit status: 0 when the cases ran (failed or not), 2 on a usage or setup error.
@@ -502,6 +504,27 @@ PY
 		if [ "$(cat "$d/verdict")" = ok ]; then pass "$id"; else fail "$id" "the per-process lines differ (see $d)"; fi
 	fi
 fi
+
+# -f with calls that overlap: strace ends the line of a call still running when another task
+# prints ("read(3,  <unfinished ...>") and finishes it later ("<... read resumed>..."). The
+# program makes one order the only one; only the calls it orders are traced.
+for c in thread:read,getpid wait4:wait4,write,exit_group; do
+	for v in x86_64 x86_64-musl; do
+		id=interleave-${c%%:*}-$v
+		want "$id" || continue
+		bin=$TP/interleave-$v
+		[ -x "$bin" ] || { skip "$id" "not built"; continue; }
+		opts=(-f -e "trace=${c#*:}" -e signal=none)
+		[ "${c%%:*}" = thread ] && opts+=(-qq) # a thread's exit line comes when strace sees it
+		trace_pair "$id" "$bin" "${c%%:*}" -- "${opts[@]}"
+		d=$RESULTS/$id
+		if ! grep -q 'resumed>' "$d/reference.txt"; then
+			skip "$id" "the reference has no split line (see $d)"
+			continue
+		fi
+		compare "$id" text "$d/reference.txt" "$d/syscorn.txt" "$d" "${opts[@]}"
+	done
+done
 
 # ---------------------------------------------------------------- JSON
 # Every line parses; every field is there; the text form, rebuilt from the arguments' values
