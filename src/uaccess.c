@@ -24,8 +24,12 @@ struct guard {
 	struct guard *prev;     /* restored after: a guarded copy inside another stays correct */
 };
 
-/* initial-exec: reading it in the signal handler never allocates (a dlopen'ed libsyscorn). */
-static __thread struct guard *guard __attribute__((tls_model("initial-exec")));
+/* Not initial-exec: that would put all of libsyscorn's thread-locals (the arm64 signal frames
+ * among them, kilobytes) into the static TLS surplus, and dlopen (Python's ctypes) fails with
+ * "cannot allocate memory in static TLS block". A thread's block is allocated when the thread
+ * first touches any of them, which a guest thread does in sc_thread_run before any copy, so the
+ * signal handler's read does not allocate either. */
+static __thread struct guard *guard;
 
 void uaccess_fixup(const void *addr)
 {
