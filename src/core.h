@@ -74,7 +74,8 @@ struct sc_thread {
 	bool done;               /* the guest thread has ended; the run loop returns */
 	bool holds_bel;          /* this thread holds the execution lock (thread.c) */
 	/* What the thread must see to at its next safe point (SC_ATTN_*): set by other threads and
-	 * by host signal handlers, read by the syscall and block hooks. */
+	 * by host signal handlers (sc_attn, which also stops the engine), read by the run loop and
+	 * the syscall hook. */
 	uint32_t attn;
 	uint64_t clear_tid;      /* CLONE_CHILD_CLEARTID / set_tid_address */
 	uint64_t robust_list, robust_len;
@@ -126,7 +127,6 @@ enum {
 	SC_ATTN_SIGNAL = 1u << 0,    /* a signal may be deliverable */
 	SC_ATTN_EXIT = 1u << 1,      /* the process is ending */
 	SC_ATTN_YIELD = 1u << 2,     /* another thread waits for the execution lock */
-	SC_ATTN_HOOKS = 1u << 3,     /* the block hook should be added or removed */
 	SC_ATTN_SIGRETURN = 1u << 4, /* rt_sigreturn: restore the frame */
 	SC_ATTN_FAULT = 1u << 5,     /* a synchronous fault to deliver */
 };
@@ -178,7 +178,6 @@ struct sc_process {
 	uint8_t *blocking;       /* [nr]: the handler may block, runs without the lock */
 	uint8_t *restart_kind;   /* [nr]: SC_RESTART_* */
 	uint8_t *forking;        /* [nr]: fork-like, may return in a child */
-	bool sig_async;          /* some asynchronous signal has a guest handler (sig.c) */
 	/* A fork child of a thread other than the main one: syscorn_run's host thread is not
 	 * there; the thread goes back to its frame through this when the guest ends. */
 	bool orphan;

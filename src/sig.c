@@ -10,9 +10,9 @@
  * The host handler only records: it puts the siginfo in the thread's ring, blocks every
  * mirrored signal in the context it returns to (so the next signal waits in the host until
  * this one is delivered: the kernel's order, one frame at a time), and flags the thread. The
- * thread notices at a safe point: after its syscall (trap hook), or at its next block when the
- * block hook is installed (it is while a guest handler exists). The engine stops there and the
- * run loop builds the frame (arch/<arch>_signal.c), then unblocks the host mask again, which
+ * thread notices at a safe point: after its syscall (trap hook), or at its next block
+ * boundary, where flagging it stopped its engine (sc_attn kicks: cpu.c). The run loop then
+ * builds the frame (arch/<arch>_signal.c), then unblocks the host mask again, which
  * lets the next pending signal in: frames nest exactly as the kernel's do.
  *
  * A signal recorded while the thread is between its check and a blocking host call would not
@@ -187,14 +187,6 @@ static bool has_handler(struct sc_process *p, int sig)
 	return p->sigactions[sig - 1].handler > SC_SIG_IGN;
 }
 
-bool sc_sig_async_handled(struct sc_process *p)
-{
-	for (int sig = 1; sig <= SC_NSIG; sig++)
-		if ((SC_MIRRORED & BIT(sig)) && has_handler(p, sig))
-			return true;
-	return false;
-}
-
 static void mirror_disposition(struct sc_process *p, int sig)
 {
 	if (!(SC_MIRRORED & BIT(sig)))
@@ -214,15 +206,7 @@ static void mirror_disposition(struct sc_process *p, int sig)
 void sc_sig_disposition_changed(struct sc_thread *t, int sig)
 {
 	struct sc_process *p = t->proc;
-	bool before = p->sig_async;
 	mirror_disposition(p, sig);
-	p->sig_async = sc_sig_async_handled(p);
-	if (p->sig_async != before) {
-		pthread_mutex_lock(&p->lock);
-		for (struct sc_thread *u = p->threads; u; u = u->next)
-			sc_attn(u, SC_ATTN_HOOKS);
-		pthread_mutex_unlock(&p->lock);
-	}
 	/* Ignoring discards what is pending (POSIX); the host does so for its own queue. */
 	if (sc_sig_ignored(p, sig) && sig < 32) {
 		pthread_mutex_lock(&p->lock);
@@ -272,7 +256,6 @@ void sc_sig_run_begin(struct sc_process *p)
 	for (int sig = 1; sig <= SC_NSIG; sig++)
 		if ((SC_MIRRORED & BIT(sig)) && has_handler(p, sig))
 			mirror_disposition(p, sig);
-	p->sig_async = sc_sig_async_handled(p);
 	sc_sig_thread_start(t);
 }
 

@@ -47,9 +47,6 @@ void sc_sig_after_fork(struct sc_thread *t);
 void sc_sig_attend(struct sc_thread *t, uint32_t bits);
 /* A trap hook is done with a syscall. */
 void sc_sig_syscall_done(struct sc_thread *t);
-/* Some signal the host may send at any time has a guest handler: the engines need the block
- * hook to reach a safe point. */
-bool sc_sig_async_handled(struct sc_process *p);
 
 /* The guest's blocked set for t, mirrored to its host thread. */
 void sc_sig_setmask(struct sc_thread *t, uint64_t mask);
