@@ -275,7 +275,9 @@ void sc_sig_thread_start(struct sc_thread *t)
 void sc_sig_thread_stop(struct sc_thread *t)
 {
 	struct sc_process *p = t->proc;
-	sc_host_sigmask(SIG_SETMASK, ~0ull);
+	/* Not SIGSEGV/SIGBUS: the thread's end still writes guest memory (clear_tid, robust
+	 * futexes), and a fault there blocked would kill the process instead of being fixed up. */
+	sc_host_sigmask(SIG_SETMASK, ~0ull & ~(BIT(SIGSEGV) | BIT(SIGBUS)));
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	cur = NULL;
 	if (t->kick_timer) {

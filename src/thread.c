@@ -266,15 +266,17 @@ void sc_thread_exit(struct sc_thread *t, int status)
 static void futex_died(struct sc_thread *t, gaddr_t addr)
 {
 	struct sc_process *p = t->proc;
-	if (addr % 4 || !guest_access_ok(p, addr, 4, PROT_READ | PROT_WRITE))
+	uint32_t v = 0;
+	/* A compare with 0 that fails reads the word (a 0 word has no owner to mark). */
+	if (cmpxchg_guest_u32(p, addr, &v, 0))
 		return;
-	uint32_t *w = guest_io_buf(p, addr, 4);
-	uint32_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
 	while ((v & FUTEX_TID_MASK_) == (uint32_t)t->tid) {
-		uint32_t n = (v & FUTEX_WAITERS_) | FUTEX_OWNER_DIED_;
-		if (__atomic_compare_exchange_n(w, &v, n, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+		uint32_t seen = v, n = (v & FUTEX_WAITERS_) | FUTEX_OWNER_DIED_;
+		if (cmpxchg_guest_u32(p, addr, &v, n))
+			return;
+		if (v == seen) {
 			if (v & FUTEX_WAITERS_)
-				syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
+				syscall(SYS_futex, guest_io_buf(p, addr, 4), FUTEX_WAKE, 1, NULL, NULL, 0);
 			break;
 		}
 	}

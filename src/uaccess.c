@@ -76,6 +76,21 @@ static __attribute__((noinline)) bool guarded_copy(struct sc_process *p, void *d
 	return true;
 }
 
+static __attribute__((noinline)) bool guarded_cmpxchg32(struct sc_process *p, uint32_t *w,
+							uint32_t *old, uint32_t new)
+{
+	struct guard g;
+	guard_init(&g, p);
+	if (sigsetjmp(g.env, 0)) {
+		guard = g.prev;
+		return false;
+	}
+	guard_arm(&g);
+	__atomic_compare_exchange_n(w, old, new, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	guard_disarm(&g);
+	return true;
+}
+
 /* The checks and copies hold mem_read_lock(): a handler may run beside another thread that
  * changes the mappings (mem.h). */
 static bool access_ok_locked(struct sc_process *p, gaddr_t addr, size_t n, int prot)
@@ -133,6 +148,17 @@ int clear_guest(struct sc_process *p, gaddr_t dst, size_t n)
 	mem_read_lock(p);
 	bool ok = access_ok_locked(p, dst, n, PROT_WRITE) &&
 		  guarded_copy(p, p->mem.base + dst, NULL, n, true);
+	mem_read_unlock(p);
+	return ok ? 0 : -EFAULT;
+}
+
+int cmpxchg_guest_u32(struct sc_process *p, gaddr_t addr, uint32_t *old, uint32_t new)
+{
+	if (addr % 4)
+		return -EINVAL;
+	mem_read_lock(p);
+	bool ok = access_ok_locked(p, addr, 4, PROT_READ | PROT_WRITE) &&
+		  guarded_cmpxchg32(p, (uint32_t *)(p->mem.base + addr), old, new);
 	mem_read_unlock(p);
 	return ok ? 0 : -EFAULT;
 }

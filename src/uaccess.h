@@ -14,6 +14,9 @@ int copy_to_guest(struct sc_process *p, gaddr_t dst, const void *src, size_t n);
 /* Reads guest code (pages mapped with PROT_EXEC, readable or not), for fault reports. */
 int copy_code_from_guest(struct sc_process *p, void *dst, gaddr_t src, size_t n);
 int clear_guest(struct sc_process *p, gaddr_t dst, size_t n);
+/* The kernel's futex_atomic_cmpxchg_inatomic: compares the aligned guest word at addr with *old
+ * and stores new if equal, atomically; *old gets the value seen. 0, -EFAULT or -EINVAL. */
+int cmpxchg_guest_u32(struct sc_process *p, gaddr_t addr, uint32_t *old, uint32_t new);
 
 /* Copies a NUL-terminated guest string of at most max-1 bytes into dst.
  * Returns its length, -EFAULT, or -ENAMETOOLONG when it does not fit. */
