@@ -252,14 +252,18 @@ bool ts_dec_wait4(struct sc_tprint *tp)
 	return true;
 }
 
+/* strace prints the stack and the flags at entry, the pointers at exit (split there by -f). */
 bool ts_dec_clone(struct sc_tprint *tp)
 {
-	if (tp->exiting)
-		return true;
 	struct sc_tbuf *b = tp->b;
 	uint64_t flags = ARG(0);
 	bool arm = tp->arch == SC_XA_ARM64;
 	uint64_t ctid = arm ? ARG(4) : ARG(3), tls = arm ? ARG(3) : ARG(4);
+	if (tp->exiting) {
+		if (tp->c->next_arg >= 5)
+			return true;
+		goto pointers;
+	}
 	tp_sep(tp, 0);
 	tb_puts(b, "child_stack=");
 	tp_addr(tp, ARG(1));
@@ -286,6 +290,13 @@ bool ts_dec_clone(struct sc_tprint *tp)
 	}
 	if (!any)
 		tb_putc(b, '0');
+	if (flags & (0x00100000 | 0x01000000 | 0x00200000 | 0x00080000)) {
+		tp->c->next_arg = 2;
+		return false;
+	}
+	tp->c->next_arg = 5;
+	return true;
+pointers:
 	if (flags & 0x00100000) { /* CLONE_PARENT_SETTID */
 		tb_puts(b, ", parent_tid=");
 		tp_addr(tp, ARG(2));

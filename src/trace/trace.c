@@ -175,8 +175,7 @@ static void end_open_locked(struct sc_tracer *tr)
 {
 	struct sc_trace_shared *sh = tr->shared;
 	if (sh->open_tid) {
-		static const char sep[] = ",  <unfinished ...>\n";
-		const char *t = sh->open_sep ? sep : sep + 1;
+		const char *t = sh->open_sep ? ",  <unfinished ...>\n" : " <unfinished ...>\n";
 		out_put_locked(tr, t, strlen(t));
 		sh->open_tid = 0;
 	}
@@ -356,7 +355,8 @@ static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_th
 		end_open_locked(tr);
 		out_put_locked(tr, b->p, b->len);
 		sh->open_tid = tl->tid;
-		sh->open_sep = !complete && c->next_arg > 0 && c->sys->special != TS_sendfile;
+		sh->open_sep = !complete && c->next_arg > 0 && c->sys->special != TS_sendfile &&
+			       c->sys->special != TS_clone;
 		out_unlock(tr);
 		c->flushed = b->len;
 		c->open = true;

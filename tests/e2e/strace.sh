@@ -451,8 +451,8 @@ if want "$id"; then
 	fi
 fi
 
-# -f with a fork: the child's lines carry its pid; complete lines (strace splits the lines of
-# concurrent calls with <unfinished ...>, the emulated processes write whole lines).
+# -f with a fork: the child's lines carry its pid; lines split with <unfinished ...> are joined
+# again (which call is split depends on timing).
 id=opt-f-fork
 if want "$id"; then
 	d=$RESULTS/$id
