@@ -48,6 +48,7 @@ typedef enum syscorn_err {
 	SYSCORN_ERR_ENGINE,      /* Unicorn failed */
 	SYSCORN_ERR_HOST,        /* a host call failed; the log says which and why */
 	SYSCORN_ERR_UNSUPPORTED, /* e.g. a snapshot of a guest with several threads */
+	SYSCORN_ERR_OPTION,      /* an invalid tracing option (syscorn_trace_opts_parse) */
 } syscorn_err;
 
 /* A static English description of err ("ok", "invalid argument", ...); never NULL. */
@@ -124,18 +125,19 @@ syscorn_err syscorn_start(syscorn *sc);
 syscorn_err syscorn_close(syscorn *sc);
 
 /* The one-call form of open + set_argv + set_envp + start, kept for existing callers (the
- * CLI before this API): NULL on failure, the reason given to log. */
-syscorn *syscorn_load(const char *path, char *const argv[], char *const envp[], unsigned flags,
-		      syscorn_log_fn log, void *log_data);
+ * CLI): argv and envp may be NULL (the defaults), cfg is { flags, log, log_data,
+ * SYSCORN_LOG_INFO }. *out is NULL on failure. Errors: those of the four calls. */
+syscorn_err syscorn_load(const char *path, char *const argv[], char *const envp[], unsigned flags,
+			 syscorn_log_fn log, void *log_data, syscorn **out);
 
 /* How the guest's execve of a program syscorn emulates (a static arm64 or x86-64 ELF, or a
  * script whose interpreter is one) is carried out: the host executes argv_prefix[0] with the
  * arguments argv_prefix[0..], then `-0 ARGV0 -- PATH ARGS...`, so it must be a syscorn CLI or
  * accept its syntax. The CLI passes its own executable and the options that apply to every
- * process it starts. The vector is copied. Without a prefix such an execve fails with ENOEXEC;
- * programs syscorn does not emulate are executed by the host either way.
- * Returns 0, or -1 when out of memory. */
-int syscorn_set_exec_prefix(syscorn *sc, char *const argv_prefix[]);
+ * process it starts. The vector is copied; NULL or an empty vector removes the prefix. Without
+ * a prefix such an execve fails with ENOEXEC; programs syscorn does not emulate are executed
+ * by the host either way. Errors: ARG, NOMEM (the previous prefix stays). */
+syscorn_err syscorn_set_exec_prefix(syscorn *sc, char *const argv_prefix[]);
 
 /* ------------------------------------------------------------------------ running */
 
@@ -325,22 +327,35 @@ syscorn_err syscorn_snapshot_drop(syscorn *sc);
 syscorn_err syscorn_coverage(syscorn *sc, uint8_t *map, size_t size);
 
 /* Syscall tracing with strace's output format and options (README.md, "Tracing").
- * Options are strace's own, parsed from an argument vector: syscorn_trace_opts_parse stops at
- * the first argument that is not an option (or after "--") and returns how many it used, or -1
- * with a message in err. The library never writes the trace itself: syscorn_trace hands every
- * piece of text to `write` (pid: the process it is about, for one output per process with -ff).
- * Call syscorn_trace between syscorn_load and syscorn_run. */
+ * Options are strace's own, parsed from an argument vector into a syscorn_trace_opts, which
+ * syscorn_trace then applies to a session (it may be freed afterwards, or used for others).
+ * The library never writes the trace itself: syscorn_trace hands every piece of text to
+ * `write` (pid: the process it is about, for one output per process with -ff). */
 typedef struct syscorn_trace_opts syscorn_trace_opts;
 typedef void (*syscorn_trace_write_fn)(void *data, int pid, const char *buf, unsigned long len);
 
-syscorn_trace_opts *syscorn_trace_opts_new(void);
-int syscorn_trace_opts_parse(syscorn_trace_opts *o, int argc, char *const argv[], char *err,
-			     unsigned long errlen);
-const char *syscorn_trace_opts_output(const syscorn_trace_opts *o); /* -o FILE, or NULL */
-int syscorn_trace_opts_per_process(const syscorn_trace_opts *o);   /* -ff */
+/* A set of options with strace's defaults (-s 32 -a 40 -e trace=all), freed with
+ * syscorn_trace_opts_free. Errors: ARG (out NULL), NOMEM. */
+syscorn_err syscorn_trace_opts_new(syscorn_trace_opts **out);
+/* Parses argv[0..argc) into o, adding to what it holds (a later option wins). Stops at the
+ * first argument that is not an option (the program), or after "--"; *used (may be NULL) gets
+ * how many arguments it took. Errors: ARG (o NULL, argc < 0, argv NULL with argc > 0), OPTION
+ * (an unknown or unsupported option, a bad value: the reason in err, errlen bytes at most, when
+ * err is not NULL), NOMEM; o may then hold part of the options. */
+syscorn_err syscorn_trace_opts_parse(syscorn_trace_opts *o, int argc, char *const argv[],
+				     int *used, char *err, unsigned long errlen);
+/* Queries that cannot fail (as uc_arch_supported): -o FILE, or NULL (also for a NULL o). */
+const char *syscorn_trace_opts_output(const syscorn_trace_opts *o);
+/* 1 when the options ask for one output per process (-ff with -o), else 0 (also for NULL). */
+int syscorn_trace_opts_per_process(const syscorn_trace_opts *o);
+/* Frees o; NULL is OK. */
 void syscorn_trace_opts_free(syscorn_trace_opts *o);
-int syscorn_trace(syscorn *sc, const syscorn_trace_opts *o, syscorn_trace_write_fn write,
-		  void *data);
+/* Traces the session's syscalls with options o (copied: o may be freed right after) through
+ * write(data, ...). Call it before the first syscorn_run (once loaded, the execve line is
+ * written at once); not from a hook. Errors: ARG (sc, o or write NULL), STATE (already traced),
+ * NOMEM. */
+syscorn_err syscorn_trace(syscorn *sc, const syscorn_trace_opts *o, syscorn_trace_write_fn write,
+			  void *data);
 
 #ifdef __cplusplus
 }

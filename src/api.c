@@ -37,6 +37,7 @@ const char *syscorn_strerror(syscorn_err err)
 	case SYSCORN_ERR_ENGINE: return "emulator engine failure";
 	case SYSCORN_ERR_HOST: return "host system call failed";
 	case SYSCORN_ERR_UNSUPPORTED: return "not supported";
+	case SYSCORN_ERR_OPTION: return "invalid tracing option";
 	}
 	return "unknown error";
 }
@@ -302,9 +303,24 @@ syscorn_err syscorn_close(syscorn *p)
 	return SYSCORN_OK;
 }
 
-syscorn *syscorn_load(const char *path, char *const argv[], char *const envp[], unsigned flags,
-		      syscorn_log_fn log, void *log_data)
+syscorn_err syscorn_set_exec_prefix(syscorn *p, char *const argv_prefix[])
 {
+	if (!p)
+		return SYSCORN_ERR_ARG;
+	char **v = NULL;
+	if (argv_prefix && argv_prefix[0] && !(v = strv_dup(argv_prefix)))
+		return SYSCORN_ERR_NOMEM;
+	free(p->exec_prefix);
+	p->exec_prefix = v;
+	return SYSCORN_OK;
+}
+
+syscorn_err syscorn_load(const char *path, char *const argv[], char *const envp[],
+			 unsigned flags, syscorn_log_fn log, void *log_data, syscorn **out)
+{
+	if (!out)
+		return SYSCORN_ERR_ARG;
+	*out = NULL;
 	syscorn_config cfg;
 	syscorn_config_init(&cfg);
 	cfg.flags = flags;
@@ -312,12 +328,14 @@ syscorn *syscorn_load(const char *path, char *const argv[], char *const envp[], 
 	cfg.log_data = log_data;
 	cfg.log_level = SYSCORN_LOG_INFO;
 	syscorn *sc;
-	if (syscorn_open(path, &cfg, &sc))
-		return NULL;
-	if ((argv && argv[0] && syscorn_set_argv(sc, argv)) || (envp && syscorn_set_envp(sc, envp)) ||
-	    syscorn_start(sc)) {
+	syscorn_err e = syscorn_open(path, &cfg, &sc);
+	if (e)
+		return e;
+	if ((argv && argv[0] && (e = syscorn_set_argv(sc, argv))) ||
+	    (envp && (e = syscorn_set_envp(sc, envp))) || (e = syscorn_start(sc))) {
 		syscorn_close(sc);
-		return NULL;
+		return e;
 	}
-	return sc;
+	*out = sc;
+	return SYSCORN_OK;
 }

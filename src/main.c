@@ -165,6 +165,16 @@ static void log_stderr(void *data, int level, const char *msg)
 	fprintf(stderr, "syscorn: %s\n", msg);
 }
 
+/* Every way out of main frees what it allocated (leak checkers report the rest). */
+static int finish(int code, char **env, char **pass)
+{
+	free(env);
+	free(pass);
+	syscorn_trace_opts_free(topts);
+	topts = NULL;
+	return code;
+}
+
 /* The guest's environment: ours, edited by -E and -U in order. */
 static char **env_edit(char **env, size_t *n, const char *var, const char *set)
 {
@@ -215,7 +225,7 @@ int main(int argc, char **argv)
 	char **pass = calloc((size_t)argc * 3 + 4, sizeof *pass);
 	int npass = 0;
 	if (!pass)
-		return 1;
+		return finish(1, env, pass);
 	int c, before = optind;
 	/* '+': options stop at PROGRAM, the guest's own options are its own. */
 	while ((c = getopt_long(argc, argv, "+E:U:0:RqhV", longopts, NULL)) != -1) {
@@ -223,7 +233,7 @@ int main(int argc, char **argv)
 		case 'E':
 			if (!strchr(optarg, '=')) {
 				fprintf(stderr, "syscorn: -E wants VAR=VALUE, got '%s'\n", optarg);
-				return 2;
+				return finish(2, env, pass);
 			}
 			env = env_edit(env, &envc, NULL, optarg);
 			break;
@@ -233,16 +243,18 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 1000:
 		case 1001: {
-			char terr[256];
-			if (!topts && !(topts = syscorn_trace_opts_new()))
-				return 1;
+			char terr[256] = "";
+			if (!topts && syscorn_trace_opts_new(&topts))
+				return finish(1, env, pass);
 			char *fmt[2] = { "--strace-format", optarg };
-			int n = c == 1001 ? syscorn_trace_opts_parse(topts, 2, fmt, terr, sizeof terr)
+			int n = 0;
+			syscorn_err te =
+				c == 1001 ? syscorn_trace_opts_parse(topts, 2, fmt, &n, terr, sizeof terr)
 					  : syscorn_trace_opts_parse(topts, argc - optind, &argv[optind],
-								     terr, sizeof terr);
-			if (n < 0) {
-				fprintf(stderr, "syscorn: --strace: %s\n", terr);
-				return 2;
+								     &n, terr, sizeof terr);
+			if (te) {
+				fprintf(stderr, "syscorn: --strace: %s\n", *terr ? terr : syscorn_strerror(te));
+				return finish(2, env, pass);
 			}
 			if (c == 1000)
 				optind += n;
@@ -264,17 +276,17 @@ int main(int argc, char **argv)
 			tout.append = 1;
 			break;
 		case 1010: afl = 1; break;
-		case 'h': usage(stdout); return 0;
+		case 'h': usage(stdout); return finish(0, env, pass);
 		case 'V':
 			printf("syscorn %s (Unicorn %s)\n", syscorn_version(), syscorn_unicorn_version());
-			return 0;
-		default: usage(stderr); return 2;
+			return finish(0, env, pass);
+		default: usage(stderr); return finish(2, env, pass);
 		}
 		before = optind;
 	}
 	if (optind >= argc) {
 		usage(stderr);
-		return 2;
+		return finish(2, env, pass);
 	}
 	const char *prog = argv[optind];
 	char **gargv = &argv[optind];
@@ -285,25 +297,24 @@ int main(int argc, char **argv)
 		syscorn_config_init(&cfg);
 		cfg.flags = flags | SYSCORN_F_NO_RANDOM;
 		cfg.log = log_stderr;
-		return syscorn_afl_main(prog, gargv, env, &cfg);
+		return finish(syscorn_afl_main(prog, gargv, env, &cfg), env, pass);
 	}
 	/* Name the process after the guest, as exec would (ps, /proc/self/comm, PR_GET_NAME). */
 	const char *base = strrchr(prog, '/');
 	prctl(PR_SET_NAME, base ? base + 1 : prog, 0, 0, 0);
-	syscorn *sc = syscorn_load(prog, gargv, env, flags | SYSCORN_F_FORK_RETURNS, log_stderr,
-				   NULL);
-	if (!sc) {
-		free(pass);
-		free(env);
-		return 126;
-	}
+	syscorn *sc;
+	if (syscorn_load(prog, gargv, env, flags | SYSCORN_F_FORK_RETURNS, log_stderr, NULL, &sc))
+		return finish(126, env, pass);
 	show_guest_cmdline(gargv, env);
 	/* An emulated program's execve starts this binary again, resolved now while
 	 * /proc/self/exe still names the file we were started from. */
 	char *self = realpath("/proc/self/exe", NULL);
 	char **prefix = calloc((size_t)npass + 5, sizeof *prefix);
-	if (!prefix)
-		return 1;
+	if (!prefix) {
+		free(self);
+		syscorn_close(sc);
+		return finish(1, env, pass);
+	}
 	int np = 0;
 	prefix[np++] = self ? self : "/proc/self/exe";
 	prefix[np++] = "--exec";
@@ -313,13 +324,14 @@ int main(int argc, char **argv)
 		prefix[np++] = "-R";
 	for (int i = 0; i < npass; i++)
 		prefix[np++] = pass[i];
-	if (syscorn_set_exec_prefix(sc, prefix)) {
-		perror("syscorn");
-		return 125;
-	}
+	syscorn_err pe = syscorn_set_exec_prefix(sc, prefix);
 	free(prefix);
-	free(pass);
 	free(self);
+	if (pe) {
+		fprintf(stderr, "syscorn: %s\n", syscorn_strerror(pe));
+		syscorn_close(sc);
+		return finish(125, env, pass);
+	}
 	if (topts) {
 		const char *out = syscorn_trace_opts_output(topts);
 		if (out) {
@@ -327,11 +339,16 @@ int main(int argc, char **argv)
 			tout.per_process = syscorn_trace_opts_per_process(topts);
 			if (!tout.per_process && (tout.fd = trace_open(out, 0)) < 0) {
 				fprintf(stderr, "syscorn: --strace: %s: %s\n", out, strerror(errno));
-				return 125;
+				syscorn_close(sc);
+				return finish(125, env, pass);
 			}
 		}
-		if (syscorn_trace(sc, topts, trace_write, &tout))
-			return 125;
+		syscorn_err te = syscorn_trace(sc, topts, trace_write, &tout);
+		if (te) {
+			fprintf(stderr, "syscorn: --strace: %s\n", syscorn_strerror(te));
+			syscorn_close(sc);
+			return finish(125, env, pass);
+		}
 	}
 	syscorn_result res;
 	/* In a fork child of the guest's (syscorn_run returns in both processes), tearing the
@@ -343,11 +360,11 @@ int main(int argc, char **argv)
 	pid_t pid = getpid();
 	if (syscorn_run(sc, &res)) {
 		syscorn_close(sc);
-		return 125;
+		return finish(125, env, pass);
 	}
 	if (getpid() == pid || topts)
 		syscorn_close(sc);
-	free(env);
+	finish(0, env, pass); /* (after the close: the trace's file name is the options') */
 	if (res.exited)
 		return res.exit_code & 0xff;
 	/* Die of the same signal, so our parent sees what it would see natively; no core file of

@@ -43,29 +43,6 @@
 _Static_assert(AT_SYMLINK_NOFOLLOW == GUEST_AT_SYMLINK_NOFOLLOW && AT_EMPTY_PATH == GUEST_AT_EMPTY_PATH,
 	       "host AT_ flags are the generic Linux ones");
 
-int syscorn_set_exec_prefix(syscorn *p, char *const argv_prefix[])
-{
-	size_t n = 0, bytes = 0;
-	while (argv_prefix && argv_prefix[n])
-		bytes += strlen(argv_prefix[n++]) + 1;
-	char **v = NULL;
-	if (n) {
-		v = malloc((n + 1) * sizeof *v + bytes);
-		if (!v)
-			return -1;
-		char *s = (char *)(v + n + 1);
-		for (size_t i = 0; i < n; i++) {
-			size_t k = strlen(argv_prefix[i]) + 1;
-			v[i] = memcpy(s, argv_prefix[i], k);
-			s += k;
-		}
-		v[n] = NULL;
-	}
-	free(p->exec_prefix);
-	p->exec_prefix = v;
-	return 0;
-}
-
 /* A growing NULL-terminated vector of malloc'ed strings. */
 struct strv {
 	char **v;

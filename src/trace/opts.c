@@ -24,16 +24,18 @@ struct syscorn_trace_opts {
 	bool exec_continued;
 };
 
-syscorn_trace_opts *syscorn_trace_opts_new(void)
+syscorn_err syscorn_trace_opts_new(syscorn_trace_opts **out)
 {
-	syscorn_trace_opts *o = calloc(1, sizeof *o);
+	if (!out)
+		return SYSCORN_ERR_ARG;
+	syscorn_trace_opts *o = *out = calloc(1, sizeof *o);
 	if (!o)
-		return NULL;
+		return SYSCORN_ERR_NOMEM;
 	o->strsize = 32;
 	o->column = 40;
 	o->all = true;
 	o->sig_sel = ~0ull;
-	return o;
+	return SYSCORN_OK;
 }
 
 static void free_names(syscorn_trace_opts *o)
@@ -56,12 +58,12 @@ void syscorn_trace_opts_free(syscorn_trace_opts *o)
 
 const char *syscorn_trace_opts_output(const syscorn_trace_opts *o)
 {
-	return o->output;
+	return o ? o->output : NULL;
 }
 
 int syscorn_trace_opts_per_process(const syscorn_trace_opts *o)
 {
-	return o->follow >= 2 && o->output;
+	return o && o->follow >= 2 && o->output;
 }
 
 static int fail(char *err, unsigned long n, const char *fmt, ...)
@@ -280,9 +282,10 @@ static int parse_int(const char *s, int *out)
 	return 0;
 }
 
-/* strace's options; stops at the first non-option (the program) or after "--". */
-int syscorn_trace_opts_parse(syscorn_trace_opts *o, int argc, char *const argv[], char *err,
-			     unsigned long errlen)
+/* strace's options; stops at the first non-option (the program) or after "--". Returns how
+ * many arguments it took, or -1 (errno ENOMEM when an allocation failed). */
+static int parse_opts(syscorn_trace_opts *o, int argc, char *const argv[], char *err,
+		      unsigned long errlen)
 {
 	int i = 0;
 	for (; i < argc; i++) {
@@ -314,7 +317,8 @@ int syscorn_trace_opts_parse(syscorn_trace_opts *o, int argc, char *const argv[]
 			} else if (LONG("output")) {
 				NEED_VAL();
 				free(o->output);
-				o->output = strdup(val);
+				if (!(o->output = strdup(val)))
+					return fail(err, errlen, "out of memory");
 			} else if (LONG("string-limit")) {
 				NEED_VAL();
 				if (parse_int(val, &o->strsize))
@@ -390,7 +394,8 @@ int syscorn_trace_opts_parse(syscorn_trace_opts *o, int argc, char *const argv[]
 			case 'w': break;
 			case 'o':
 				free(o->output);
-				o->output = strdup(val);
+				if (!(o->output = strdup(val)))
+					return fail(err, errlen, "out of memory");
 				break;
 			case 'e':
 				if (parse_e(o, val, err, errlen))
@@ -412,12 +417,34 @@ int syscorn_trace_opts_parse(syscorn_trace_opts *o, int argc, char *const argv[]
 	return i;
 }
 
-int syscorn_trace(syscorn *p, const syscorn_trace_opts *o, syscorn_trace_write_fn write,
-		  void *data)
+syscorn_err syscorn_trace_opts_parse(syscorn_trace_opts *o, int argc, char *const argv[],
+				     int *used, char *err, unsigned long errlen)
 {
+	if (err && errlen)
+		*err = 0;
+	if (!o || argc < 0 || (argc && !argv)) {
+		fail(err, errlen, "invalid argument");
+		return SYSCORN_ERR_ARG;
+	}
+	errno = 0;
+	int n = parse_opts(o, argc, argv, err, errlen);
+	if (n < 0)
+		return errno == ENOMEM ? SYSCORN_ERR_NOMEM : SYSCORN_ERR_OPTION;
+	if (used)
+		*used = n;
+	return SYSCORN_OK;
+}
+
+syscorn_err syscorn_trace(syscorn *p, const syscorn_trace_opts *o, syscorn_trace_write_fn write,
+			  void *data)
+{
+	if (!p || !o || !write)
+		return SYSCORN_ERR_ARG;
+	if (p->tracer)
+		return SYSCORN_ERR_STATE;
 	struct sc_tracer *tr = calloc(1, sizeof *tr);
 	if (!tr)
-		return -1;
+		return SYSCORN_ERR_NOMEM;
 	tr->flags = o->flags;
 	if (o->follow)
 		tr->flags |= SC_TRACE_F_FOLLOW;
@@ -448,19 +475,26 @@ int syscorn_trace(syscorn *p, const syscorn_trace_opts *o, syscorn_trace_write_f
 	tr->exec_continued = o->exec_continued;
 	if (o->nnames) {
 		tr->names = calloc(o->nnames, sizeof *tr->names);
-		if (!tr->names) {
-			free(tr);
-			return -1;
+		for (size_t i = 0; tr->names && i < o->nnames; i++) {
+			if (!(tr->names[i] = strdup(o->names[i]))) {
+				while (i)
+					free(tr->names[--i]);
+				free(tr->names);
+				tr->names = NULL;
+			}
 		}
-		for (size_t i = 0; i < o->nnames; i++)
-			tr->names[i] = strdup(o->names[i]);
+		if (!tr->names) {
+			pthread_mutex_destroy(&tr->lock);
+			free(tr);
+			return SYSCORN_ERR_NOMEM;
+		}
 		tr->nnames = o->nnames;
 	}
 	sc_trace_shared_init(tr);
 	p->tracer = tr;
 	if (p->arch && p->uc)
 		sc_trace_start(p); /* loaded already: the execve line now (else at the first run) */
-	return 0;
+	return SYSCORN_OK;
 }
 
 void sc_trace_free(struct sc_process *p)

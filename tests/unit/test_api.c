@@ -128,7 +128,10 @@ static void test_errors_and_versions(void)
 	ERR(syscorn_snapshot_drop(NULL), SYSCORN_ERR_ARG);
 	ERR(syscorn_coverage(NULL, NULL, 0), SYSCORN_ERR_ARG);
 	OK(syscorn_close(NULL));
-	CHECK(!syscorn_load("/nonexistent", NULL, NULL, 0, NULL, NULL), "load of a missing file");
+	syscorn *out = (syscorn *)&v;
+	ERR(syscorn_load("/nonexistent", NULL, NULL, 0, NULL, NULL, &out), SYSCORN_ERR_IO);
+	CHECK(out == NULL, "load: *out cleared on failure");
+	ERR(syscorn_load(guest, NULL, NULL, 0, NULL, NULL, NULL), SYSCORN_ERR_ARG);
 }
 
 static void test_open(void)
@@ -155,8 +158,8 @@ static void test_open(void)
 	ERR(syscorn_run(sc, &r), SYSCORN_ERR_STATE); /* ended */
 	OK(syscorn_close(sc));
 	/* The compatibility form. */
-	sc = syscorn_load(guest, ARGV("exit", "5"), (char *const[]){ NULL }, SYSCORN_F_NO_RANDOM,
-			  capture, NULL);
+	OK(syscorn_load(guest, ARGV("exit", "5"), (char *const[]){ NULL }, SYSCORN_F_NO_RANDOM,
+			capture, NULL, &sc));
 	CHECK(sc, "syscorn_load");
 	if (sc) {
 		ERR(syscorn_set_argv(sc, ARGV("x")), SYSCORN_ERR_STATE);

@@ -105,7 +105,9 @@ static syscorn *load(const char *path)
 	char *argv[] = { (char *)"prog", NULL };
 	char *envp[] = { (char *)"A=1", NULL };
 	last_msg[0] = 0;
-	return syscorn_load(path, argv, envp, 0, capture, NULL);
+	syscorn *sc;
+	syscorn_err e = syscorn_load(path, argv, envp, 0, capture, NULL, &sc);
+	return e ? NULL : sc;
 }
 
 /* Loads a malformed image and checks it is refused with a message containing `want`. */
