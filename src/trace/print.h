@@ -48,6 +48,7 @@ void tp_sched_param(struct sc_tprint *tp, uint64_t addr);
 /* print_array.c */
 void tp_dirents(struct sc_tprint *tp, uint64_t addr);
 void tp_print_iov(struct sc_tprint *tp, uint64_t addr, uint64_t cnt, bool data, uint64_t limit);
+void tp_mmsgvec(struct sc_tprint *tp, uint64_t addr, uint64_t cnt, uint64_t nlen, bool recv);
 void tp_fd_pair(struct sc_tprint *tp, uint64_t addr);
 void tp_argv(struct sc_tprint *tp, uint64_t addr, bool env);
 void tp_xattr_list(struct sc_tprint *tp, uint64_t addr);

@@ -216,3 +216,60 @@ void tp_gid_list(struct sc_tprint *tp, uint64_t addr, int64_t n)
 	}
 	tb_putc(tp->b, ']');
 }
+
+/* A struct msghdr of a sendmmsg/recvmmsg vector; data: how much of the iovecs' data to show. */
+static void print_mmsg_hdr(struct sc_tprint *tp, const uint64_t *m, uint64_t data)
+{
+	struct sc_tbuf *b = tp->b;
+	uint32_t namelen = (uint32_t)m[1], flags = (uint32_t)m[6];
+	tb_puts(b, "{msg_name=");
+	tp_sockaddr(tp, m[0], (int32_t)namelen);
+	tb_printf(b, ", msg_namelen=%d, msg_iov=", (int32_t)namelen);
+	tp_print_iov(tp, m[2], m[3], true, data);
+	tb_printf(b, ", msg_iovlen=%llu", (unsigned long long)m[3]);
+	if (m[5]) {
+		tb_puts(b, ", msg_control=");
+		tp_addr(tp, m[4]);
+	}
+	tb_printf(b, ", msg_controllen=%llu, msg_flags=", (unsigned long long)m[5]);
+	tp_xlat_flags(tp, &sc_xlat_msg_flags, flags);
+	tb_putc(b, '}');
+}
+
+/* The struct mmsghdr vector of sendmmsg/recvmmsg, cnt entries: [{msg_hdr={...}, msg_len=N}, ...],
+ * msg_len for the first nlen; recv: each entry's data up to its msg_len. */
+void tp_mmsgvec(struct sc_tprint *tp, uint64_t addr, uint64_t cnt, uint64_t nlen, bool recv)
+{
+	struct sc_tbuf *b = tp->b;
+	uint64_t m[8]; /* struct msghdr (56 bytes), msg_len and padding */
+	if (!cnt) {
+		tb_puts(b, "[]");
+		return;
+	}
+	if (!tp_read(tp, addr, m, sizeof m)) {
+		tp_addr(tp, addr);
+		return;
+	}
+	tb_putc(b, '[');
+	for (uint64_t i = 0; i < cnt; i++) {
+		if (i) {
+			tb_puts(b, ", ");
+			if (tp_array_cut(tp, b, i))
+				break;
+			if (!tp_read(tp, addr + i * sizeof m, m, sizeof m)) {
+				tb_puts(b, "...]");
+				tb_puts(b, " /* ");
+				tp_addr(tp, addr + i * sizeof m);
+				tb_puts(b, " */");
+				return;
+			}
+		}
+		uint32_t len = (uint32_t)m[7];
+		tb_puts(b, "{msg_hdr=");
+		print_mmsg_hdr(tp, m, recv ? len : ~0ull);
+		if (i < nlen)
+			tb_printf(b, ", msg_len=%u", len);
+		tb_putc(b, '}');
+	}
+	tb_putc(b, ']');
+}

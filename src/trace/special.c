@@ -63,6 +63,44 @@ static bool dec_open(struct sc_tprint *tp, int base)
 	return true;
 }
 
+/* openat2's struct open_how: {flags=O_RDONLY|O_CLOEXEC, resolve=RESOLVE_NO_SYMLINKS}. */
+static void print_open_how(struct sc_tprint *tp, uint64_t addr, uint64_t size)
+{
+	struct sc_tbuf *b = tp->b;
+	uint64_t how[3];
+	if (size < sizeof how || !tp_read(tp, addr, how, sizeof how)) {
+		tp_addr(tp, addr);
+		return;
+	}
+	tb_puts(b, "{flags=");
+	tb_puts(b, tp_xlat_name(tp, &sc_xlat_open_access, how[0] & 3));
+	bool any = true;
+	uint64_t rest = tp_flag_names(tp, &sc_xlat_open_flags, how[0] & ~3ull, &any);
+	if (rest) {
+		tb_putc(b, '|');
+		tb_hex(b, rest);
+	}
+	if ((how[0] & (0100 | 020000000)) || how[1]) /* O_CREAT, __O_TMPFILE */
+		tb_printf(b, ", mode=%#03llo", (unsigned long long)how[1]);
+	tb_puts(b, ", resolve=");
+	tp_xlat_flags(tp, &sc_xlat_open_resolve_flags, how[2]);
+	if (size > sizeof how)
+		ts_nonzero_tail(tp, addr, sizeof how, size);
+	tb_putc(b, '}');
+}
+
+static bool dec_openat2(struct sc_tprint *tp)
+{
+	if (tp->exiting)
+		return true;
+	ts_arg(tp, 0, TP_dirfd, NULL);
+	ts_arg(tp, 1, TP_path, NULL);
+	tp_sep(tp, 2);
+	print_open_how(tp, ARG(2), ARG(3));
+	ts_arg(tp, 3, TP_lu, NULL);
+	return true;
+}
+
 static bool dec_mknod(struct sc_tprint *tp)
 {
 	if (tp->exiting)
@@ -179,13 +217,66 @@ static bool dec_mremap(struct sc_tprint *tp)
 	return true;
 }
 
+/* ------------------------------------------------------------------ sockets */
+
+/* sendmmsg/recvmmsg: the vector at exit (with the lengths sent or received); recvmmsg's
+ * timeout as it was at entry (kept in saved[]: the call rewrites it), "left {...}" after. */
+bool ts_dec_mmsg(struct sc_tprint *tp)
+{
+	struct sc_trace_call *c = tp->c;
+	bool recv = c->sys->meta->name[0] == 'r';
+	const uint64_t UNREADABLE = 1ull << 63;
+	if (!tp->exiting) {
+		ts_arg(tp, 0, TP_fd, NULL);
+		int64_t ts[2];
+		if (recv && ARG(4) && tp_read(tp, ARG(4), ts, sizeof ts)) {
+			c->saved[0] = (uint64_t)ts[0];
+			c->saved[1] = (uint64_t)ts[1];
+		} else {
+			c->saved[1] = UNREADABLE;
+		}
+		return false;
+	}
+	tp_sep(tp, 1);
+	if (!recv)
+		tp_mmsgvec(tp, ARG(1), (uint32_t)ARG(2), c->err ? 0 : (uint64_t)c->ret, false);
+	else if (c->err)
+		tp_addr(tp, ARG(1));
+	else
+		tp_mmsgvec(tp, ARG(1), (uint64_t)c->ret, (uint64_t)c->ret, true);
+	ts_arg(tp, 2, TP_u, NULL);
+	ts_arg(tp, 3, TP_flags, &sc_xlat_msg_flags);
+	if (!recv)
+		return true;
+	tp_sep(tp, 4);
+	if (!ARG(4) || c->saved[1] == UNREADABLE)
+		tp_addr(tp, ARG(4));
+	else
+		tp_ts_val(tp->b, (int64_t)c->saved[0], (int64_t)c->saved[1]);
+	c->next_arg = 5;
+	if (c->err)
+		return true;
+	if (!c->ret) {
+		ts_set_aux(tp, "Timeout");
+	} else if (ARG(4)) {
+		int64_t ts[2];
+		struct sc_tbuf t = { 0 };
+		if (tp_read(tp, ARG(4), ts, sizeof ts)) {
+			tb_puts(&t, "left ");
+			tp_ts_val(&t, ts[0], ts[1]);
+			ts_set_aux_tbuf(tp, &t);
+		}
+	}
+	return true;
+}
+
 /* ------------------------------------------------------------------ */
 
 bool ts_decode(struct sc_tprint *tp)
 {
 	switch ((enum sc_trace_special)tp->c->sys->special) {
 	case TS_open: return dec_open(tp, 0);
-	case TS_openat: return dec_open(tp, 1);
+	case TS_openat: return tp->c->sys->meta->name[6] ? dec_openat2(tp) : dec_open(tp, 1);
 	case TS_mknod: return dec_mknod(tp);
 	case TS_getcwd: return dec_getcwd(tp);
 	case TS_readv: return dec_readv(tp, false);
@@ -212,6 +303,8 @@ bool ts_decode(struct sc_tprint *tp)
 	case TS_select: return ts_dec_select(tp, false);
 	case TS_pselect6: return ts_dec_select(tp, true);
 	case TS_epoll_wait: return ts_dec_epoll_wait(tp);
+	case TS_futex: return ts_dec_futex(tp);
+	case TS_msg: return strstr(tp->c->sys->meta->name, "mmsg") ? ts_dec_mmsg(tp) : ts_decode_net(tp);
 	default: return ts_decode_net(tp);
 	}
 }

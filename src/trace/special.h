@@ -31,12 +31,17 @@ bool ts_dec_getgroups(struct sc_tprint *tp);
 bool ts_dec_sched_affinity(struct sc_tprint *tp);
 bool ts_dec_nanosleep(struct sc_tprint *tp);
 bool ts_dec_wait4(struct sc_tprint *tp);
-bool ts_dec_clone(struct sc_tprint *tp);
+bool ts_dec_clone(struct sc_tprint *tp); /* and clone3 */
+bool ts_dec_futex(struct sc_tprint *tp);
+/* The bytes [from, to) at addr of a struct the kernel takes larger than it knows, when one
+ * is not zero: a comment naming the range, then the bytes in hex (print_nonzero_bytes). */
+void ts_nonzero_tail(struct sc_tprint *tp, uint64_t addr, uint64_t from, uint64_t to);
 bool ts_dec_execve(struct sc_tprint *tp);
 
 /* special_poll.c */
 bool ts_dec_poll(struct sc_tprint *tp, bool ppoll);
 bool ts_dec_select(struct sc_tprint *tp, bool pselect);
 bool ts_dec_epoll_wait(struct sc_tprint *tp);
+bool ts_dec_mmsg(struct sc_tprint *tp); /* sendmmsg, recvmmsg */
 
 #endif

@@ -252,9 +252,156 @@ bool ts_dec_wait4(struct sc_tprint *tp)
 	return true;
 }
 
+/* The bytes [from, to) of a struct the kernel takes larger than it knows, when one is not
+ * zero: a comment naming the range, then the bytes in hex (strace's print_nonzero_bytes). */
+void ts_nonzero_tail(struct sc_tprint *tp, uint64_t addr, uint64_t from, uint64_t to)
+{
+	if (to > 4096)
+		to = 4096;
+	bool nonzero = false;
+	for (uint64_t off = from; off < to && !nonzero; off++) {
+		uint8_t v;
+		if (!tp_read(tp, addr + off, &v, 1))
+			return;
+		nonzero = v != 0;
+	}
+	if (!nonzero)
+		return;
+	tb_printf(tp->b, ", /* bytes %llu..%llu */ ", (unsigned long long)from,
+		  (unsigned long long)(to - 1));
+	tp_str(tp, addr + from, to - from, TQ_HEX);
+}
+
+/* clone3's struct clone_args: what the kernel reads at entry; what it writes (pidfd,
+ * parent_tid) after " => " at exit. */
+static bool dec_clone3(struct sc_tprint *tp)
+{
+	struct sc_tbuf *b = tp->b;
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+		uint64_t set_tid, set_tid_size, cgroup;
+	} a = { 0 };
+	uint64_t addr = ARG(0), size = ARG(1);
+	uint64_t fetch = size < sizeof a ? size : sizeof a;
+	enum { PIDFD = 0x1000, PARENT_SETTID = 0x100000 };
+	if (tp->exiting) {
+		if (tp->c->next_arg >= 2)
+			return true;
+		if (!tp->c->err) {
+			if (!tp_read(tp, addr, &a, (size_t)fetch)) {
+				tb_puts(b, " => ");
+				tp_addr(tp, addr);
+			} else {
+				const char *sep = " => {";
+				if (a.flags & PIDFD) {
+					int32_t fd;
+					tb_printf(b, "%spidfd=", sep);
+					if (tp_read(tp, a.pidfd, &fd, 4)) {
+						tb_putc(b, '[');
+						tp_fd(tp, fd);
+						tb_putc(b, ']');
+					} else {
+						tp_addr(tp, a.pidfd);
+					}
+					sep = ", ";
+				}
+				if (a.flags & PARENT_SETTID) {
+					tb_printf(b, "%sparent_tid=", sep);
+					tp_int_ptr(tp, a.parent_tid, false);
+					sep = ", ";
+				}
+				if (*sep == ',')
+					tb_putc(b, '}');
+			}
+		}
+		ts_arg(tp, 1, TP_lu, NULL);
+		return true;
+	}
+	tp_sep(tp, 0);
+	tp->c->next_arg = 1;
+	if (fetch < 64 || !tp_read(tp, addr, &a, (size_t)fetch)) {
+		tp_addr(tp, addr);
+		ts_arg(tp, 1, TP_lu, NULL);
+		return true;
+	}
+	tb_puts(b, "{flags=");
+	if (!a.flags) {
+		tb_putc(b, '0');
+	} else {
+		bool any = false;
+		uint64_t rest = tp_flag_names(tp, &sc_xlat_clone_flags, a.flags, &any);
+		rest = tp_flag_names(tp, &sc_xlat_clone3_flags, rest, &any);
+		if (rest) {
+			if (any)
+				tb_putc(b, '|');
+			tb_hex(b, rest);
+			if (!any)
+				tb_puts(b, " /* CLONE_??? */");
+		}
+	}
+	if (a.flags & PIDFD) {
+		tb_puts(b, ", pidfd=");
+		tp_addr(tp, a.pidfd);
+	}
+	if (a.flags & 0x01200000) { /* CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID */
+		tb_puts(b, ", child_tid=");
+		tp_addr(tp, a.child_tid);
+	}
+	if (a.flags & PARENT_SETTID) {
+		tb_puts(b, ", parent_tid=");
+		tp_addr(tp, a.parent_tid);
+	}
+	tb_puts(b, ", exit_signal=");
+	if (a.exit_signal < 0x7fffffff)
+		tp_signame(tp, (int)a.exit_signal);
+	else
+		tb_udec(b, a.exit_signal);
+	tb_puts(b, ", stack=");
+	tp_addr(tp, a.stack);
+	tb_puts(b, ", stack_size=");
+	tb_hex(b, a.stack_size);
+	if (a.flags & 0x00080000) { /* CLONE_SETTLS */
+		tb_puts(b, ", tls=");
+		tp_addr(tp, a.tls);
+	}
+	if (a.set_tid || a.set_tid_size) {
+		tb_puts(b, ", set_tid=");
+		if (!a.set_tid || !a.set_tid_size || a.set_tid_size > 32) {
+			tp_addr(tp, a.set_tid);
+		} else {
+			tb_putc(b, '[');
+			for (uint64_t i = 0; i < a.set_tid_size; i++) {
+				int32_t v;
+				if (i)
+					tb_puts(b, ", ");
+				if (tp_array_cut(tp, b, i))
+					break;
+				if (!tp_read(tp, a.set_tid + i * 4, &v, 4)) {
+					tb_puts(b, "...");
+					break;
+				}
+				tb_dec(b, v);
+			}
+			tb_putc(b, ']');
+		}
+		tb_printf(b, ", set_tid_size=%llu", (unsigned long long)a.set_tid_size);
+	}
+	if (fetch > 80 && (a.cgroup || (a.flags & 0x200000000ull))) /* CLONE_INTO_CGROUP */
+		tb_printf(b, ", cgroup=%llu", (unsigned long long)a.cgroup);
+	if (size > fetch)
+		ts_nonzero_tail(tp, addr, fetch, size);
+	tb_putc(b, '}');
+	if (a.flags & (PIDFD | PARENT_SETTID))
+		return false;
+	ts_arg(tp, 1, TP_lu, NULL);
+	return true;
+}
+
 /* strace prints the stack and the flags at entry, the pointers at exit (split there by -f). */
 bool ts_dec_clone(struct sc_tprint *tp)
 {
+	if (tp->c->sys->meta->name[5]) /* clone3 */
+		return dec_clone3(tp);
 	struct sc_tbuf *b = tp->b;
 	uint64_t flags = ARG(0);
 	bool arm = tp->arch == SC_XA_ARM64;
@@ -325,5 +472,76 @@ bool ts_dec_execve(struct sc_tprint *tp)
 	ts_arg(tp, base + 2, TP_envp, NULL);
 	if (base)
 		ts_arg(tp, 4, TP_flags, &sc_xlat_at_flags);
+	return true;
+}
+
+/* FUTEX_WAKE_OP's val3: FUTEX_OP_SET<<28|0x1<<12|FUTEX_OP_CMP_GT<<24|0 (strace 6.1's form). */
+static void print_futex_wake_op(struct sc_tprint *tp, uint32_t v)
+{
+	struct sc_tbuf *b = tp->b;
+	if (v >> 31)
+		tb_puts(b, "FUTEX_OP_OPARG_SHIFT<<28|");
+	const char *n = tp_xlat_name(tp, &sc_xlat_futex_wake_ops, (v >> 28) & 7);
+	if (n)
+		tb_printf(b, "%s<<28|", n);
+	else
+		tb_printf(b, "%#x<<28 /* FUTEX_OP_??? */|", (v >> 28) & 7);
+	tb_hex(b, (v >> 12) & 0xfff);
+	tb_puts(b, "<<12|");
+	n = tp_xlat_name(tp, &sc_xlat_futex_wake_cmps, (v >> 24) & 0xf);
+	if (n)
+		tb_printf(b, "%s<<24|", n);
+	else
+		tb_printf(b, "%#x<<24 /* FUTEX_OP_CMP_??? */|", (v >> 24) & 0xf);
+	tb_hex(b, v & 0xfff);
+}
+
+/* The arguments after the op depend on its command (strace's futex.c). */
+bool ts_dec_futex(struct sc_tprint *tp)
+{
+	if (tp->exiting)
+		return true;
+	enum { VAL = 1, TIMEOUT = 2, VAL2 = 4, UADDR2 = 8, VAL3_U = 16, VAL3_BITSET = 32,
+	       VAL3_OP = 64, RAW = 128 };
+	static const uint8_t shown[14] = {
+		[0] = VAL | TIMEOUT,                        /* FUTEX_WAIT */
+		[1] = VAL, [2] = VAL,                       /* FUTEX_WAKE, FUTEX_FD */
+		[3] = VAL | VAL2 | UADDR2,                  /* FUTEX_REQUEUE */
+		[4] = VAL | VAL2 | UADDR2 | VAL3_U,         /* FUTEX_CMP_REQUEUE */
+		[5] = VAL | VAL2 | UADDR2 | VAL3_OP,        /* FUTEX_WAKE_OP */
+		[6] = TIMEOUT,                              /* FUTEX_LOCK_PI */
+		[7] = 0, [8] = 0,                           /* FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI */
+		[9] = VAL | TIMEOUT | VAL3_BITSET,          /* FUTEX_WAIT_BITSET */
+		[10] = VAL | VAL3_BITSET,                   /* FUTEX_WAKE_BITSET */
+		[11] = VAL | TIMEOUT | UADDR2,              /* FUTEX_WAIT_REQUEUE_PI */
+		[12] = VAL | VAL2 | UADDR2 | VAL3_U,        /* FUTEX_CMP_REQUEUE_PI */
+		[13] = TIMEOUT,                             /* FUTEX_LOCK_PI2 */
+	};
+	unsigned cmd = (uint32_t)ARG(1) & 127;
+	unsigned what = cmd < sizeof shown ? shown[cmd] : (VAL | RAW | UADDR2);
+	ts_arg(tp, 0, TP_ptr, NULL);
+	ts_arg(tp, 1, TP_enum, &sc_xlat_futex_ops);
+	if (what & VAL)
+		ts_arg(tp, 2, TP_u, NULL);
+	if (what & TIMEOUT)
+		ts_arg(tp, 3, TP_timespec, NULL);
+	else if (what & VAL2)
+		ts_arg(tp, 3, TP_u, NULL);
+	else if (what & RAW)
+		ts_arg(tp, 3, TP_ptr, NULL);
+	if (what & UADDR2)
+		ts_arg(tp, 4, TP_ptr, NULL);
+	if (what & VAL3_U) {
+		ts_arg(tp, 5, TP_u, NULL);
+	} else if (what & VAL3_BITSET) {
+		ts_arg(tp, 5, TP_enum, &sc_xlat_futex_bitset);
+	} else if (what & VAL3_OP) {
+		tp_sep(tp, 5);
+		print_futex_wake_op(tp, (uint32_t)ARG(5));
+	} else if (what & RAW) {
+		tp_sep(tp, 5);
+		tb_hex(tp->b, (uint32_t)ARG(5));
+	}
+	tp->c->next_arg = 6;
 	return true;
 }
