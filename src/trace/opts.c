@@ -158,12 +158,12 @@ static int parse_trace(syscorn_trace_opts *o, const char *set, char *err, unsign
 		if (k == 0)
 			continue;
 		char **nv = realloc(o->names, (o->nnames + 1) * sizeof *nv);
+		if (nv)
+			o->names = nv; /* (the old array is gone either way once realloc succeeds) */
 		if (!nv || !(nv[o->nnames] = strdup(w))) {
-			free(nv);
 			free(copy);
 			return fail(err, n, "out of memory");
 		}
-		o->names = nv;
 		o->nnames++;
 	}
 	free(copy);
@@ -214,8 +214,9 @@ static int parse_signals(syscorn_trace_opts *o, const char *set, char *err, unsi
 			continue;
 		int s = signum(w);
 		if (s < 0) {
+			fail(err, n, "invalid signal '%s'", w); /* (w is in copy) */
 			free(copy);
-			return fail(err, n, "invalid signal '%s'", w);
+			return -1;
 		}
 		m |= 1ull << (s - 1);
 	}
