@@ -1,5 +1,6 @@
 /* The guest program of the API unit tests (tests/unit/test_api*.c), built static for arm64 and
  * x86-64. argv[1] picks what it does; exit codes carry the results. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,19 @@ int main(int argc, char **argv)
 		if (write(1, "hooked\n", 7) != 7)
 			return 255;
 		return (int)(getpid() & 0x7f);
+	}
+	if (!strcmp(what, "forkexec")) {
+		/* a child that executes argv[2] with argv[2..]: its exit status, or 200 + errno
+		 * when the execve fails */
+		pid_t pid = fork();
+		if (pid == 0) {
+			execv(argv[2], argv + 2);
+			_exit(200 + (errno & 0x3f));
+		}
+		int st;
+		if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+			return 99;
+		return WEXITSTATUS(st);
 	}
 	if (!strcmp(what, "fork")) {
 		/* a child that exits 3; the parent's exit code is the child's + 10 */
