@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -151,6 +152,22 @@ static void show_guest_cmdline(char *const argv[], char *const envp[])
 	syscorn_cmdline_areas[1] = area[1];
 }
 
+/* A guest in another syscorn process that reads our /proc/<pid>/exe sees our guest program,
+ * as it would natively: it finds the program's file mapped here, PROT_NONE and never touched,
+ * at this file offset, which no loader uses (EXE_MARK_OFFSET in src/syscalls/fs_proc.c). The
+ * kernel shows the mapping in /proc/<pid>/maps under the file's resolved path, as it shows an
+ * exe link; forked children inherit it, an exec replaces it. */
+#define EXE_MARK_OFFSET 0x5343e4e0000000ull
+
+static void mark_guest_exe(const char *prog)
+{
+	int fd = open(prog, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE, fd, (off_t)EXE_MARK_OFFSET);
+	close(fd);
+}
+
 static int quiet;
 /* See the end of main. Volatile: a store to a static that is never read may be dropped, and
  * leak checkers would then not see the session as reachable. */
@@ -207,7 +224,7 @@ int main(int argc, char **argv)
 	if (!env)
 		return 1;
 	memcpy(env, environ, (envc + 1) * sizeof *env);
-	const char *argv0 = NULL;
+	const char *argv0 = NULL, *comm = NULL;
 	unsigned flags = 0;
 	int afl = 0;
 	static const struct option longopts[] = {
@@ -216,6 +233,10 @@ int main(int argc, char **argv)
 		{ "strace", no_argument, 0, 1000 },   { "strace-format", required_argument, 0, 1001 },
 		/* Internal: this process was started for a guest's execve (see below). */
 		{ "exec", no_argument, 0, 1002 },
+		/* Internal: the process name when it is not PROGRAM's base name, as the kernel
+		 * names a process after the path given to execve (/proc/self/exe: "exe", a #!
+		 * script: the script's). */
+		{ "comm", required_argument, 0, 1003 },
 		{ "afl", no_argument, 0, 1010 },
 		{ 0, 0, 0, 0 },
 	};
@@ -275,6 +296,7 @@ int main(int argc, char **argv)
 			/* The trace of an exec'd program continues the file, as strace's does. */
 			tout.append = 1;
 			break;
+		case 1003: comm = optarg; break;
 		case 1010: afl = 1; break;
 		case 'h': usage(stdout); return finish(0, env, pass);
 		case 'V':
@@ -301,7 +323,8 @@ int main(int argc, char **argv)
 	}
 	/* Name the process after the guest, as exec would (ps, /proc/self/comm, PR_GET_NAME). */
 	const char *base = strrchr(prog, '/');
-	prctl(PR_SET_NAME, base ? base + 1 : prog, 0, 0, 0);
+	prctl(PR_SET_NAME, comm ? comm : base ? base + 1 : prog, 0, 0, 0);
+	mark_guest_exe(prog);
 	syscorn *sc;
 	if (syscorn_load(prog, gargv, env, flags | SYSCORN_F_FORK_RETURNS, log_stderr, NULL, &sc))
 		return finish(126, env, pass);

@@ -3,7 +3,8 @@
  * A program syscorn emulates (a static arm64 or x86-64 ELF, or a #! script whose interpreter,
  * after the kernel's rewriting, is one) is run by a new syscorn: the host executes the exec
  * prefix the embedding program set (the CLI: itself and its options) followed by
- * `-0 ARGV0 -- PATH ARGS...`. Everything else goes to the host's own execve, so a native
+ * `-0 ARGV0 [--comm=NAME] -- PATH ARGS...` (--comm when the kernel would name the process
+ * otherwise than PATH's base name). Everything else goes to the host's own execve, so a native
  * program runs natively (as under qemu-user) and whatever the host cannot run fails there with
  * the host's error. Only a dynamically linked program of a foreign architecture is refused here,
  * with ENOEXEC and one line saying why.
@@ -371,6 +372,23 @@ static long host_execveat(struct sc_process *p, int dirfd, const char *file, cha
 	return e;
 }
 
+/* The process name the kernel gives at exec, kbasename(bprm->filename) cut to 15 bytes, when it
+ * is not the base name of load (which the new syscorn takes by default): "exe" for
+ * /proc/self/exe (busybox names its applets only then), a #! script's own name. An fd exec
+ * (AT_EMPTY_PATH) keeps the default, "N" of /proc/self/fd/N, as before Linux 6.14. */
+static char *exec_comm(const char *path, const char *load)
+{
+	const char *a = strrchr(path, '/'), *b = strrchr(load, '/');
+	a = a ? a + 1 : path;
+	b = b ? b + 1 : load;
+	if (!*path || !strncmp(a, b, 15))
+		return NULL;
+	char *s = NULL;
+	if (asprintf(&s, "--comm=%.15s", a) < 0)
+		return NULL;
+	return s;
+}
+
 /* The kernel's name for the program it was asked to run (bprm->filename): what a script's
  * interpreter gets as its script argument. */
 static char *exec_filename(int dirfd, const char *path)
@@ -404,7 +422,7 @@ static long do_execveat(struct sc_thread *t, int dirfd, gaddr_t upath, gaddr_t u
 	struct strv argv = { 0 }, envp = { 0 }, newv = { 0 };
 	struct binprm b;
 	char *scratch = malloc(MAX_ARG_STRLEN);
-	char *filename = NULL, *load = NULL;
+	char *filename = NULL, *load = NULL, *comm = NULL;
 	uint64_t total = 0;
 	int extra_fd = -1;
 	r = scratch ? 0 : -ENOMEM;
@@ -497,9 +515,11 @@ static long do_execveat(struct sc_thread *t, int dirfd, gaddr_t upath, gaddr_t u
 		r = -ENOMEM;
 		goto out_cur;
 	}
+	comm = exec_comm(path_buf, load);
 	for (char **a = p->exec_prefix; *a && !r; a++)
 		r = strv_add(&newv, *a);
 	if (!r && !(r = strv_add(&newv, "-0")) && !(r = strv_add(&newv, cur.v[0])) &&
+	    !(comm && (r = strv_add(&newv, comm))) &&
 	    !(r = strv_add(&newv, "--")) && !(r = strv_add(&newv, load)))
 		for (size_t i = 1; i < cur.n && !r; i++)
 			r = strv_add(&newv, cur.v[i]);
@@ -518,6 +538,7 @@ out:
 	strv_free(&newv);
 	free(filename);
 	free(load);
+	free(comm);
 	return r;
 }
 

@@ -236,7 +236,7 @@ static long do_readlinkat(struct sc_thread *t, int dirfd, gaddr_t path, gaddr_t 
 		if (n > (long)sizeof out)
 			n = sizeof out;
 		memcpy(out, t->proc->exe_path, (size_t)n);
-	} else {
+	} else if (!fs_proc_other_exe(p, out, sizeof out, &n)) {
 		n = syscall(SYS_readlinkat, dirfd, p, out, sizeof out);
 		if (n < 0)
 			return -errno;

@@ -36,6 +36,11 @@ bool fs_is_proc_exe(const char *path);
 #define FS_PROC_HOST 1
 int fs_open_proc(struct sc_process *p, const char *path, int host_flags);
 
+/* When path is /proc/<pid>/exe of another syscorn CLI process, puts what the link shows
+ * natively (its guest program) in out (at most size bytes, no NUL), its length in *len, and
+ * returns true; false when the host's link is the right one. */
+bool fs_proc_other_exe(const char *path, char *out, size_t size, long *len);
+
 /* A host pointer for a guest I/O buffer, NULL when the range is outside the guest. A zero-length
  * buffer is valid anywhere, as for the kernel's access_ok. */
 static inline void *io_buf(struct sc_process *p, gaddr_t addr, size_t n)

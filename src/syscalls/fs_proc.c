@@ -3,7 +3,12 @@
  * vector, its command line and environment (read from guest memory, where the guest may have
  * rewritten them, as the kernel reads them) and the stat fields that describe memory and
  * signals. They are built from the guest's state into an anonymous file at each open, as the
- * kernel builds them at each read. */
+ * kernel builds them at each read.
+ *
+ * Other processes' files: the exe link of another syscorn CLI process (a child, a sibling in a
+ * pipeline, the parent) names its guest program, found in that process's maps (see
+ * fs_proc_other_exe). Its cmdline, environ, comm and the comm field of its stat need nothing
+ * here: the CLI makes the host's the guest's (PR_SET_MM_MAP, PR_SET_NAME). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -248,4 +254,64 @@ int fs_open_proc(struct sc_process *p, const char *path, int host_flags)
 	}
 	close(fd);
 	return mfd;
+}
+
+/* The CLI (main.c, SYSCORN_EXE_MARK there) maps its guest program's file, PROT_NONE and never
+ * touched, at this file offset, which no loader uses: the kernel shows the mapping in
+ * /proc/<pid>/maps under the file's resolved path, " (deleted)" included, as it shows the exe
+ * link. Copied to every process the guest forks, replaced at each exec, out of the guest's
+ * reach (outside its address space). */
+#define EXE_MARK_OFFSET 0x5343e4e0000000ull
+
+/* The pid of a "/proc/<pid>/exe" path, other than ours; 0 otherwise. */
+static pid_t proc_exe_pid(const char *path)
+{
+	if (!path || strncmp(path, "/proc/", 6))
+		return 0;
+	char *end;
+	const char *s = path + 6;
+	if (*s < '1' || *s > '9')
+		return 0;
+	long pid = strtol(s, &end, 10);
+	if (strcmp(end, "/exe") || pid <= 0 || pid > 0x3fffffff || pid == (long)getpid())
+		return 0;
+	return (pid_t)pid;
+}
+
+bool fs_proc_other_exe(const char *path, char *out, size_t size, long *len)
+{
+	pid_t pid = proc_exe_pid(path);
+	if (!pid)
+		return false;
+	/* Only a process of our own executable can be a syscorn CLI: every other one (among
+	 * them programs that embed the library) is left to the host, without reading its
+	 * maps. stat follows the link even to a deleted file. */
+	struct stat self, other;
+	if (stat("/proc/self/exe", &self) || stat(path, &other) || self.st_dev != other.st_dev ||
+	    self.st_ino != other.st_ino)
+		return false;
+	char maps[40];
+	snprintf(maps, sizeof maps, "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(maps, "re");
+	if (!f)
+		return false;
+	char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	while (!found && getline(&line, &cap, f) > 0) {
+		unsigned long long off;
+		int pos = 0;
+		if (sscanf(line, "%*x-%*x %*s %llx %*s %*s %n", &off, &pos) != 1 || !pos ||
+		    off != EXE_MARK_OFFSET || line[pos] != '/')
+			continue;
+		size_t n = strcspn(line + pos, "\n");
+		if (n > size)
+			n = size;
+		memcpy(out, line + pos, n);
+		*len = (long)n;
+		found = true;
+	}
+	free(line);
+	fclose(f);
+	return found;
 }

@@ -145,6 +145,17 @@ case_ sh-env                 sh   n 'FOO=bar sh -c "echo \$FOO"; export X=1; sh 
 case_ sh-umask-cwd           sh   n 'umask 027; sh -c umask; cd /; sh -c pwd; cd /tmp && sh -c pwd; umask 077; touch /tmp/.shell-e2e-$$; stat -c %a /tmp/.shell-e2e-$$; rm -f /tmp/.shell-e2e-$$'
 case_ bash-ppid              bash n 'test "$(sh -c "echo \$PPID")" = "$$" && echo ppid ok; test "$(bash -c "echo \$PPID")" = "$$" && echo bash ppid ok; test $BASHPID = $$ && echo same; (test $BASHPID != $$ && echo subshell differs)'
 case_ sh-proc-cmdline        sh   n 'sleep 9 & sleep 2; tr "\0" " " < /proc/$!/cmdline; echo; kill $!; tr "\0" "\n" < /proc/$$/cmdline | head -n 2; tr "\0" "\n" < /proc/$$/environ | sort'
+# Another guest's /proc/<pid>/exe, cmdline, comm and stat name its program, not syscorn (busybox
+# sh runs applets through /proc/self/exe and renames them only from "exe"; ps, pgrep and
+# killall show or match comm).
+# Each waits until the child has started its program: its cmdline names it.
+PROC_OTHER='waitfor() { i=0; until tr "\0" " " < /proc/$1/cmdline | grep -q "$2"; do i=$((i + 1)); [ $i -lt 100 ] && [ -e /proc/$1 ] || break; sleep 0.1; done; }
+show() { readlink /proc/$1/exe | sed "s,.*/,,"; tr "\0" " " < /proc/$1/cmdline; echo; cat /proc/$1/comm; cut -d" " -f2 /proc/$1/stat; }
+sleep 5 & p=$!; waitfor $p "^sleep 5"; show $p; ps -o pid,comm,args | awk -v p=$p "\$1 == p { print \$2, \$3, \$4 }"; kill $p; wait $p
+printf "#!%s/sh\nsleep 1\n" "$PATH" > w; chmod +x w; ./w a & p=$!; waitfor $p "^[^ ]*/sh ./w a"; show $p; wait $p
+readlink /proc/$$/exe | sed "s,.*/,,"; readlink /proc/self/exe | sed "s,.*/,,"'
+case_ sh-proc-other-exe      sh   n "$PROC_OTHER"
+case_ bash-proc-other-exe    bash n "$PROC_OTHER"
 case_ sh-fork-loop           sh   n 'i=0; while [ $i -lt 60 ]; do i=$(expr $i + 1); done; echo $i'
 case_ sh-timeout             sh   n 'timeout 1 sleep 5; echo $?; timeout 5 true; echo $?; timeout -s KILL 1 sleep 5; echo $?'
 case_ bash-set-e             bash q '(set -e; false; echo not reached); echo $?; set -e; false || echo handled; f() { return 3; }; f || echo "f $?"'
