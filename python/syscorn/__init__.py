@@ -27,6 +27,7 @@ __all__ = [
 OK = 0
 ERR_ARG, ERR_NOMEM, ERR_IO, ERR_ELF, ERR_LOAD, ERR_STATE, ERR_NO_SNAPSHOT, ERR_REG = range(1, 9)
 ERR_FAULT, ERR_HOOK, ERR_SYSCALL, ERR_ENGINE, ERR_HOST, ERR_UNSUPPORTED = range(9, 15)
+ERR_OPTION = 15  # an invalid tracing option
 
 LOG_ERROR, LOG_WARN, LOG_INFO = 0, 1, 2
 F_NO_RANDOM = 1
@@ -105,6 +106,7 @@ class _Syscall(ctypes.Structure):
 
 
 _SYSCALL_CB = ctypes.CFUNCTYPE(_int, _handle, ctypes.POINTER(_Syscall), _vp)
+_TRACE_WRITE_FN = ctypes.CFUNCTYPE(None, _vp, _int, ctypes.POINTER(ctypes.c_char), ctypes.c_ulong)
 
 
 def _proto(name, restype, *argtypes):
@@ -149,6 +151,12 @@ _snapshot = _proto("syscorn_snapshot", _int, _handle)
 _restore = _proto("syscorn_restore", _int, _handle)
 _snapshot_drop = _proto("syscorn_snapshot_drop", _int, _handle)
 _coverage = _proto("syscorn_coverage", _int, _handle, _vp, ctypes.c_size_t)
+_set_exec_prefix = _proto("syscorn_set_exec_prefix", _int, _handle, _P(_cp))
+_trace_opts_new = _proto("syscorn_trace_opts_new", _int, _P(_vp))
+_trace_opts_parse = _proto("syscorn_trace_opts_parse", _int, _vp, _int, _P(_cp), _P(_int), _cp,
+                           ctypes.c_ulong)
+_trace_opts_free = _proto("syscorn_trace_opts_free", None, _vp)
+_trace = _proto("syscorn_trace", _int, _handle, _vp, _TRACE_WRITE_FN, _vp)
 
 
 def strerror(err):
@@ -351,6 +359,47 @@ class Syscorn:
 
     def start(self):
         _check(_start(self.handle), "start")
+
+    def set_exec_prefix(self, prefix):
+        """What the host executes for a guest's execve of a program syscorn emulates: prefix
+        (e.g. ["/usr/bin/syscorn", "-q"]), then `-0 ARGV0 -- PATH ARGS...`; None removes it."""
+        _check(_set_exec_prefix(self.handle, _strv(prefix)), "set_exec_prefix")
+
+    # tracing
+    def trace(self, options=(), write=None):
+        """Traces the guest's syscalls as strace does, with strace's options (a list:
+        ["-f", "-e", "trace=%file", "-s", "64"]); every piece of the trace goes to
+        write(pid, bytes), by default to stderr. Before the first run. Raises SyscornError
+        (ERR_OPTION, with strace's reason) for an invalid option."""
+        if write is None:
+            def write(pid, data):  # noqa: ARG001
+                os.write(2, data)
+        opts = _vp()
+        _check(_trace_opts_new(ctypes.byref(opts)), "trace")
+        try:
+            args = [_b(a) for a in options]
+            used = _int()
+            err = ctypes.create_string_buffer(256)
+            e = _trace_opts_parse(opts, len(args), _strv(args), ctypes.byref(used), err,
+                                  len(err))
+            if e == OK and used.value != len(args):
+                e, err.value = ERR_OPTION, b"not an option: " + args[used.value]
+            if e != OK:
+                raise SyscornError(e, "trace: " + err.value.decode(errors="replace")
+                                   if err.value else "trace")
+
+            def tramp(data, pid, buf, n):
+                try:
+                    write(pid, ctypes.string_at(buf, n))
+                except BaseException as ex:  # noqa: BLE001 - re-raised by run()
+                    self._pending_exc = ex
+                    _stop(self._h)
+
+            cb = _TRACE_WRITE_FN(tramp)
+            _check(_trace(self.handle, opts, cb, None), "trace")
+            self._keep["trace"] = cb
+        finally:
+            _trace_opts_free(opts)
 
     # running
     def set_limits(self, time_ms=0, blocks=0, memory=0):

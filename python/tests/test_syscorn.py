@@ -232,3 +232,33 @@ def test_log_and_close():
     sc.close()  # twice is fine
     with pytest.raises(SyscornError):
         sc.run()
+
+
+def test_trace(arch):
+    out = []
+    with Syscorn(guest(arch), argv=["apiguest", "syscalls"]) as sc:
+        sc.trace(["-e", "trace=write,getpid"], write=lambda pid, data: out.append((pid, data)))
+        with pytest.raises(SyscornError) as e:
+            sc.trace([])  # traced already
+        assert e.value.errno == syscorn.ERR_STATE
+        r = sc.run()
+    text = b"".join(d for _, d in out).decode()
+    assert 'write(1, "hooked\\n", 7)' in text and "getpid()" in text, text
+    assert "+++ exited with %d +++" % r.exit_code in text
+    assert "execve" not in text  # not selected
+    with Syscorn(guest(arch)) as sc:
+        for bad in (["-e", "trace=nosuchcall"], ["--bogus"], ["-s"], ["prog"]):
+            with pytest.raises(SyscornError) as e:
+                sc.trace(bad)
+            assert e.value.errno == syscorn.ERR_OPTION and "trace: " in str(e.value), bad
+
+
+def test_exec_prefix(arch):
+    with Syscorn(guest(arch), argv=["apiguest", "exit", "3"]) as sc:
+        sc.set_exec_prefix(["/nonexistent/syscorn", "-q"])
+        sc.set_exec_prefix(None)
+        assert sc.run().exit_code == 3
+    sc = Syscorn(guest(arch))
+    sc.close()
+    with pytest.raises(SyscornError):
+        sc.set_exec_prefix(["x"])
