@@ -1,4 +1,6 @@
-/* Syscall hooks (hooks.h). Each hook keeps a per-number selection for the process's
+/* Syscall hooks (hooks.h): the one place sc_dispatch goes to when the process has any hook,
+ * the API's, the library's own bookkeeping's or the tracer's (--strace is a client like the
+ * others, at SC_ORDER_TRACE). Each hook keeps a per-number selection for the process's
  * architecture, and a per-number mask of who wants what lets unhooked syscalls go straight to
  * the handler: with hooks on read only, a write costs one byte lookup more than without. */
 #include "hooks.h"
@@ -309,6 +311,15 @@ void sc_hooks_free(struct sc_process *p)
 	p->hooks = NULL;
 }
 
+bool sc_hook_installed(const struct sc_process *p, sc_hook_fn fn)
+{
+	const struct sc_hooks *h = p->hooks;
+	for (size_t i = 0; h && i < h->n; i++)
+		if (h->v[i].when && h->v[i].fn == fn)
+			return true;
+	return false;
+}
+
 void sc_hooks_skip_before(struct sc_process *p)
 {
 	if (p->hooks)
@@ -328,6 +339,17 @@ static void describe(struct sc_hooks *h, const struct sc_process *p, syscorn_sys
 	c->classes = m ? h->classes[c->nr] : 0;
 }
 
+/* Copies the arguments 8 bytes at a time: the caller has just stored them so (register reads),
+ * and a wider load could not take them from the pending stores (a stall of some 10 ns). */
+static inline void copy_args(uint64_t dst[6], const uint64_t src[6])
+{
+	for (int i = 0; i < 6; i++) {
+		uint64_t v = src[i];
+		__asm__("" : "+r"(v)); /* no vectorizing */
+		dst[i] = v;
+	}
+}
+
 static syscorn_action call_hook(struct sc_thread *t, struct sc_hook *k, syscorn_syscall *c)
 {
 	return k->fn ? k->fn(t, c, k->data) : k->cb(t->proc, c, k->data);
@@ -338,19 +360,26 @@ uint64_t sc_hooks_dispatch(struct sc_thread *t, uint64_t nr, const uint64_t args
 	struct sc_process *p = t->proc;
 	struct sc_hooks *h = p->hooks;
 	bool skip_before = h->skip_before;
-	h->skip_before = false;
+	if (__builtin_expect(skip_before, 0))
+		h->skip_before = false;
 	unsigned m = h->mask[nr < h->count ? nr : h->count];
 	if (!m)
 		return sc_dispatch_raw(t, nr, args);
-	syscorn_syscall c = { .nr = nr };
-	memcpy(c.args, args, sizeof c.args);
+	/* Field by field: an initializer would clear the whole of it first (a rep stos). */
+	syscorn_syscall c;
+	c.nr = nr;
+	c.ret = 0;
+	copy_args(c.args, args);
 	describe(h, p, &c);
 	bool skip = false;
 	h->depth++;
-	if ((m & SYSCORN_HOOK_BEFORE) && !skip_before) {
+	if (m & SYSCORN_HOOK_BEFORE) {
 		for (size_t i = 0; i < h->n; i++) {
 			struct sc_hook *k = &h->v[i];
 			if (!(k->when & SYSCORN_HOOK_BEFORE) || !k->sel[nr < h->count ? nr : h->count])
+				continue;
+			/* a call a STOP left pending: only the observers have not seen it */
+			if (skip_before && k->order < SC_ORDER_TRACE)
 				continue;
 			syscorn_action a = call_hook(t, k, &c);
 			if (a == SYSCORN_SKIP) {
@@ -377,6 +406,7 @@ uint64_t sc_hooks_dispatch(struct sc_thread *t, uint64_t nr, const uint64_t args
 		c.ret = (int64_t)sc_dispatch_raw(t, c.nr, c.args);
 	}
 	uint64_t cn = c.nr < h->count ? c.nr : h->count;
+	/* after a SKIP too: the guest gets a result, which the observers report */
 	if (h->mask[cn] & SYSCORN_HOOK_AFTER) {
 		for (size_t i = 0; i < h->n; i++) {
 			struct sc_hook *k = &h->v[i];
