@@ -4,7 +4,6 @@
 #include <errno.h>
 
 #include "arch/arch.h"
-#include "trace/trace.h"
 
 static void warn_unsupported(struct sc_process *p, uint64_t nr, const char *name)
 {
@@ -23,16 +22,9 @@ static void warn_unsupported(struct sc_process *p, uint64_t nr, const char *name
 
 uint64_t sc_dispatch(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
 {
-	/* --strace: one predictable branch when tracing is off (src/trace/). */
-	if (__builtin_expect(t->proc->tracer != NULL, 0))
-		return sc_trace_syscall(t, nr, args);
-	return sc_dispatch_untraced(t, nr, args);
-}
-
-uint64_t sc_dispatch_untraced(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
-{
-	/* Hooks (the library's, the tracer's, snapshot bookkeeping) wrap the call (hooks.c). */
-	if (t->proc->hooks)
+	/* One predictable branch: hooks (the API's, the library's bookkeeping, the tracer's) wrap
+	 * the call (hooks.c) when the process has any. */
+	if (__builtin_expect(t->proc->hooks != NULL, 0))
 		return sc_hooks_dispatch(t, nr, args);
 	return sc_dispatch_raw(t, nr, args);
 }

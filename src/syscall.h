@@ -169,10 +169,9 @@ struct sc_syscall_table {
 #define PROTECT(...) { __VA_ARGS__ }
 
 /* Runs one guest syscall: table lookup, handler, host -> guest errno; through the hooks
- * (hooks.h) when the process has any, sc_dispatch_raw being the call itself. */
+ * (hooks.h: the API's, the library's bookkeeping, the tracer's) when the process has any,
+ * sc_dispatch_raw being the call itself. */
 uint64_t sc_dispatch(struct sc_thread *t, uint64_t nr, const uint64_t args[6]);
-/* The same without the tracer's hook (the tracer calls it). */
-uint64_t sc_dispatch_untraced(struct sc_thread *t, uint64_t nr, const uint64_t args[6]);
 uint64_t sc_dispatch_raw(struct sc_thread *t, uint64_t nr, const uint64_t args[6]);
 uint64_t sc_hooks_dispatch(struct sc_thread *t, uint64_t nr, const uint64_t args[6]);
 

@@ -13,8 +13,14 @@ struct sc_trace_tls {
 	struct sc_trace_call call;
 	struct sc_tbuf line, json;
 	struct sc_tbuf deferred; /* signal lines that arrive inside a call: after its line */
-	bool in_call;
+	bool in_call;            /* inside a call whose line is being printed */
 	int tid;
+	/* The call between the tracer's BEFORE and AFTER hooks (trace.c): the hooks' view of it
+	 * (NULL between calls), what to do with it, and what tells a fork's child. */
+	const syscorn_syscall *cur;
+	bool show, count, new_process;
+	int pid, ctid;
+	struct timespec t0;      /* entry, when calls are timed */
 };
 
 /* What the tasks sharing one output know of it (one MAP_SHARED page for all the processes of

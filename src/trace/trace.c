@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../arch/arch.h"
+#include "../hooks.h"
 #include "xlat.h"
 
 /* ------------------------------------------------------------------ per-thread state */
@@ -56,6 +57,7 @@ static struct sc_trace_tls *my_tls(struct sc_tracer *tr)
 	t->tr = tr;
 	t->line.len = t->json.len = t->deferred.len = 0;
 	t->in_call = false;
+	t->cur = NULL;
 	t->tid = (int)gettid();
 	return t;
 }
@@ -556,13 +558,26 @@ static void count_call(struct sc_tracer *tr, struct sc_trace_call *c)
 	unlock(tr);
 }
 
-uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
+/* ------------------------------------------------------------------ the tracer's hooks
+ *
+ * The tracer is a client of the syscall hooks (src/hooks.c), like the API's: a BEFORE and an
+ * AFTER hook over every syscall (the -e trace= selection, -c's counting and the forks it must
+ * follow are decided here, by number), both at SC_ORDER_TRACE, after every other hook. So the
+ * line shows the arguments the call is made with (a hook's changes included: what is read at
+ * exit, an output buffer, is where the call wrote) and the result the guest gets (a hook's
+ * changes included), and -T the time from the last BEFORE hook to the last AFTER hook. A call
+ * a hook skips is not seen entering: its AFTER hook prints the whole line then, with the
+ * chosen result (and no time spent). */
+
+static const struct sc_trace_sys unknown_sys = { .nargs = 6, .traced = true, .args = {
+	{ TP_x, -1, NULL }, { TP_x, -1, NULL }, { TP_x, -1, NULL },
+	{ TP_x, -1, NULL }, { TP_x, -1, NULL }, { TP_x, -1, NULL } } };
+
+/* What the tracer does with syscall nr: show it, count it; NULL when nothing (neither, and no
+ * fork whose child it must know about). */
+static const struct sc_trace_sys *trace_pick(struct sc_tracer *tr, struct sc_process *p,
+					     uint64_t nr, bool *show, bool *count)
 {
-	static const struct sc_trace_sys unknown = { .nargs = 6, .traced = true, .args = {
-		{ TP_x, -1, NULL }, { TP_x, -1, NULL }, { TP_x, -1, NULL },
-		{ TP_x, -1, NULL }, { TP_x, -1, NULL }, { TP_x, -1, NULL } } };
-	struct sc_process *p = t->proc;
-	struct sc_tracer *tr = p->tracer;
 	if (__builtin_expect(tr->arch < 0, 0))
 		tr->arch = sc_trace_arch(p);
 	int ai = tr->arch;
@@ -573,37 +588,48 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 		unlock(tr);
 		if (!tab) { /* out of memory */
 			sc_trace_lost(tr);
-			return sc_dispatch_untraced(t, nr, args);
+			return NULL;
 		}
 	}
-	const struct sc_trace_sys *s = nr < tr->nsys[ai] ? &tab[nr] : &unknown;
-	bool show = s->traced && !(tr->flags & SC_TRACE_F_SUMMARY);
-	bool count = (tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_SUMMARY_TOO)) && s->traced;
+	const struct sc_trace_sys *s = nr < tr->nsys[ai] ? &tab[nr] : &unknown_sys;
+	*show = s->traced && !(tr->flags & SC_TRACE_F_SUMMARY);
+	*count = (tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_SUMMARY_TOO)) && s->traced;
 	if (nr >= tr->nsys[ai] && tr->sel_none)
-		show = false;
-	if (!show && !count && !(s->kind & SC_TSYS_FORK)) /* a fork unseen still has a child */
-		return sc_dispatch_untraced(t, nr, args);
-	struct sc_trace_tls *tl = my_tls(tr);
-	if (__builtin_expect(!tl, 0)) { /* out of memory */
-		sc_trace_lost(tr);
-		return sc_dispatch_untraced(t, nr, args);
-	}
-	if (__builtin_expect(tl->in_call, 0)) /* a call from a signal handler run inside one */
-		return sc_dispatch_untraced(t, nr, args);
+		*show = false;
+	if (!*show && !*count && !(s->kind & SC_TSYS_FORK)) /* a fork unseen still has a child */
+		return NULL;
+	return s;
+}
+
+/* The call's entry: its state, the start of its line. */
+static void trace_begin(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+			struct sc_trace_tls *tl, const struct sc_trace_sys *s,
+			const syscorn_syscall *sc, bool show, bool count)
+{
 	struct sc_trace_call *c = &tl->call;
 	c->sys = s;
-	c->nr = nr;
-	memcpy(c->args, args, sizeof c->args);
-	c->arch = ai;
+	c->nr = sc->nr;
+	for (int i = 0; i < 6; i++) { /* 8 bytes at a time, as they were stored (hooks.c) */
+		uint64_t v = sc->args[i];
+		__asm__("" : "+r"(v));
+		c->args[i] = v;
+	}
+	c->arch = tr->arch;
 	c->aux = NULL;
 	c->ret_override = -1;
 	c->err = 0;
 	c->flushed = 0;
+	c->open = false;
 	c->exec_shown = false;
+	c->dur_ns = 0;
 	if (tr->tflag || (tr->flags & SC_TRACE_F_JSON))
 		now(&c->wall);
-	struct timespec t0, t1;
-	bool new_process = false;
+	tl->cur = sc;
+	tl->show = show;
+	tl->count = count;
+	tl->new_process = false;
+	tl->pid = tr->pid;
+	tl->ctid = tl->tid;
 	if (show)
 		trace_enter(tr, p, t, tl);
 	if (forks(c)) {
@@ -611,38 +637,37 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 		/* A thread to come (CLONE_THREAD, in clone's flags or clone3's struct): from now on
 		 * the output, the counts and the tables are shared; the lock is on before the thread
 		 * exists. */
-		uint64_t flags = args[0];
+		uint64_t flags = c->args[0];
 		if (s->meta && !strcmp(s->meta->name, "clone3") &&
-		    copy_from_guest(p, &flags, args[0], sizeof flags))
+		    copy_from_guest(p, &flags, c->args[0], sizeof flags))
 			flags = 0;
 		if ((flags & 0x10000) && !tr->threaded)
 			__atomic_store_n(&tr->threaded, true, __ATOMIC_RELEASE);
 		/* fork and vfork's first argument is not theirs */
-		new_process = !(flags & 0x10000) || !s->meta || strncmp(s->meta->name, "clone", 5);
+		tl->new_process = !(flags & 0x10000) || !s->meta || strncmp(s->meta->name, "clone", 5);
 	}
-	int pid = tr->pid, tid = tl->tid;
 	tl->in_call = show;
-	uint64_t r;
-	if (tr->timed) {
-		mono(&t0);
-		r = sc_dispatch_untraced(t, nr, args);
-		mono(&t1);
-		c->dur_ns = ts_ns(&t1) - ts_ns(&t0);
-	} else {
-		r = sc_dispatch_untraced(t, nr, args);
-		c->dur_ns = 0;
-	}
+}
+
+/* The call's exit, with the result the guest gets: the rest of the line, the counts. */
+static void trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+			 struct sc_trace_tls *tl, uint64_t r)
+{
+	struct sc_trace_call *c = &tl->call;
+	const struct sc_trace_sys *s = c->sys;
+	bool show = tl->show, count = tl->count;
+	tl->cur = NULL;
 	tl->in_call = false;
 	c->ret = (int64_t)r;
 	if (s->special == TS_rt_sigreturn)
 		c->ret = (int64_t)c->saved[0]; /* what the frame restores, read at entry */
 	c->err = c->ret < 0 && c->ret > -4096 ? (int)-c->ret : 0;
-	if (forks(c) && !c->err && r == 0 && (getpid() != pid || (int)gettid() != tid)) {
+	if (forks(c) && !c->err && r == 0 && (getpid() != tl->pid || (int)gettid() != tl->ctid)) {
 		/* The child of a fork (or a new thread): its first line is its next syscall. */
 		tl->line.len = 0;
 		tl->deferred.len = 0;
 		tl->tid = (int)gettid();
-		if (getpid() != pid) {
+		if (getpid() != tl->pid) {
 			tr->pid = getpid();
 			tr->out.len = 0;
 			if (tr->shared)
@@ -658,11 +683,11 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 						tr->sys[a][i].traced = false;
 			}
 		}
-		return r;
+		return;
 	}
 	if (forks(c) && !c->err && (tr->flags & SC_TRACE_F_FOLLOW) && !(tr->flags & SC_TRACE_F_FF)) {
 		tr->show_pid = true;
-		if (new_process && tr->shared && !tr->multi) {
+		if (tl->new_process && tr->shared && !tr->multi) {
 			lock(tr);
 			tr->multi = true;
 			unlock(tr);
@@ -682,9 +707,85 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 	if ((s->kind & (SC_TSYS_KILL | SC_TSYS_TGKILL)) && !c->err) {
 		/* a signal the guest sent, maybe to itself: the siginfo if it ends the guest */
 		tr->last_kill = s->kind & SC_TSYS_KILL ? 1 : 2;
-		tr->last_kill_sig = (int)args[s->meta->name[1] == 'g' ? 2 : 1];
+		tr->last_kill_sig = (int)c->args[s->meta->name[1] == 'g' ? 2 : 1];
 	}
-	return r;
+}
+
+static syscorn_action trace_before(struct sc_thread *t, syscorn_syscall *sc, void *data)
+{
+	(void)data;
+	struct sc_process *p = t->proc;
+	struct sc_tracer *tr = p->tracer;
+	if (__builtin_expect(!tr, 0)) /* the trace has ended */
+		return SYSCORN_CONTINUE;
+	bool show, count;
+	const struct sc_trace_sys *s = trace_pick(tr, p, sc->nr, &show, &count);
+	if (!s)
+		return SYSCORN_CONTINUE;
+	struct sc_trace_tls *tl = my_tls(tr);
+	if (__builtin_expect(!tl, 0)) { /* out of memory */
+		sc_trace_lost(tr);
+		return SYSCORN_CONTINUE;
+	}
+	if (__builtin_expect(tl->cur != NULL, 0)) /* a call from a signal handler run inside one */
+		return SYSCORN_CONTINUE;
+	trace_begin(tr, p, t, tl, s, sc, show, count);
+	if (tr->timed)
+		mono(&tl->t0);
+	return SYSCORN_CONTINUE;
+}
+
+static syscorn_action trace_after(struct sc_thread *t, syscorn_syscall *sc, void *data)
+{
+	(void)data;
+	struct sc_process *p = t->proc;
+	struct sc_tracer *tr = p->tracer;
+	if (__builtin_expect(!tr, 0))
+		return SYSCORN_CONTINUE;
+	struct sc_trace_tls *tl = tls;
+	if (__builtin_expect(tl != NULL && tl->tr == tr && tl->cur == sc, 1)) {
+		if (tr->timed) {
+			struct timespec t1;
+			mono(&t1);
+			tl->call.dur_ns = ts_ns(&t1) - ts_ns(&tl->t0);
+		}
+		trace_finish(tr, p, t, tl, (uint64_t)sc->ret);
+		return SYSCORN_CONTINUE;
+	}
+	if (tl && tl->tr == tr && tl->cur) /* a call from a signal handler run inside one */
+		return SYSCORN_CONTINUE;
+	/* Not seen entering: a hook skipped it (or it is a number no BEFORE hook of ours saw):
+	 * the whole line now, with the result the guest gets. */
+	bool show, count;
+	const struct sc_trace_sys *s = trace_pick(tr, p, sc->nr, &show, &count);
+	if (!s)
+		return SYSCORN_CONTINUE;
+	if (!(tl = my_tls(tr))) {
+		sc_trace_lost(tr);
+		return SYSCORN_CONTINUE;
+	}
+	trace_begin(tr, p, t, tl, s, sc, show, count);
+	trace_finish(tr, p, t, tl, (uint64_t)sc->ret);
+	return SYSCORN_CONTINUE;
+}
+
+/* The tracer's hooks, once per process (they stay when the trace ends, doing nothing then). */
+static void trace_attach(struct sc_process *p)
+{
+	if (sc_hook_installed(p, trace_before))
+		return;
+	syscorn_hook before;
+	if (sc_hook_add(p, SYSCORN_HOOK_BEFORE, NULL, SC_ORDER_TRACE, trace_before, NULL, NULL,
+			&before))
+		goto fail;
+	if (sc_hook_add(p, SYSCORN_HOOK_AFTER, NULL, SC_ORDER_TRACE, trace_after, NULL, NULL,
+			NULL)) {
+		sc_hook_del(p, before);
+		goto fail;
+	}
+	return;
+fail:
+	sc_warn(p, "trace: out of memory: no trace");
 }
 
 /* ------------------------------------------------------------------ start and end */
@@ -694,7 +795,10 @@ uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[
 void sc_trace_start(struct sc_process *p)
 {
 	struct sc_tracer *tr = p->tracer;
-	if (!tr || tr->started)
+	if (!tr)
+		return;
+	trace_attach(p);
+	if (tr->started)
 		return;
 	tr->started = true;
 	tr->pid = getpid();

@@ -217,9 +217,10 @@ struct sc_tracer {
 	bool multi;
 };
 
-/* Hooks (src/syscall.c, src/cpu.c). */
-uint64_t sc_trace_syscall(struct sc_thread *t, uint64_t nr, const uint64_t args[6]);
-void sc_trace_start(struct sc_process *p); /* the execve line, from the guest's stack */
+/* The tracer's entry points (src/api*.c, src/cpu.c). Syscalls reach it through its syscall
+ * hooks (src/hooks.c, SC_ORDER_TRACE), which sc_trace_start installs: call it before the
+ * guest's first syscall. It prints the execve line, from the guest's stack, once. */
+void sc_trace_start(struct sc_process *p);
 void sc_trace_end(struct sc_process *p);
 void sc_trace_free(struct sc_process *p);
 /* Writes what is pending; inside an execve, the execve line too, as a successful one (call it
