@@ -132,7 +132,8 @@ syscorn_err syscorn_load(const char *path, char *const argv[], char *const envp[
 
 /* How the guest's execve of a program syscorn emulates (a static arm64 or x86-64 ELF, or a
  * script whose interpreter is one) is carried out: the host executes argv_prefix[0] with the
- * arguments argv_prefix[0..], then `-0 ARGV0 -- PATH ARGS...`, so it must be a syscorn CLI or
+ * arguments argv_prefix[0..], then `-0 ARGV0 [--comm=NAME] -- PATH ARGS...` (--comm when the
+ * kernel would name the process otherwise than PATH's base name), so it must be a syscorn CLI or
  * accept its syntax. The CLI passes its own executable and the options that apply to every
  * process it starts. The vector is copied; NULL or an empty vector removes the prefix. Without
  * a prefix such an execve fails with ENOEXEC; programs syscorn does not emulate are executed

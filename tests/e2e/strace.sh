@@ -125,7 +125,7 @@ def norm(path, opts):
         # fdtypes: how often a 10 ms interval timer expired during a 55 ms sleep varies
         if after_sleep and re.match(r'read\(3, "\\\d\\0\\0\\0\\0\\0\\0\\0", 8\)', l):
             l = re.sub(r'"\\\d\\0', r'"\\N\\0', l)
-        after_sleep = l.startswith("nanosleep({tv_sec=0, tv_nsec=55000000}")
+        after_sleep = re.match(r'(clock_)?nanosleep\((CLOCK_\w+, 0, )?\{tv_sec=0, tv_nsec=55000000\}', l) is not None
         n = name_of(l)
         if n in VDSO and not re.search(r'= -1 ', l):
             continue
