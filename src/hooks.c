@@ -30,6 +30,10 @@ struct sc_hooks {
 	uint8_t *mask;           /* [count + 1]: union of the `when` of the hooks selecting it */
 	unsigned *classes;       /* [count]: SYSCORN_SC_* */
 	const char *(*types)[6]; /* [count]: the argument tags as strings */
+	/* Observers only, one BEFORE and one AFTER hook (--strace without other hooks): those
+	 * two, called directly (the mask still says which numbers they select). */
+	bool lone;
+	struct sc_hook lone_before, lone_after;
 	int depth;               /* hooks running: deletions wait */
 	bool dead;               /* some hook was deleted while running */
 	bool skip_before;
@@ -190,6 +194,26 @@ static void remask(struct sc_hooks *h)
 		for (unsigned nr = 0; nr <= h->count; nr++)
 			if (h->v[i].sel[nr])
 				h->mask[nr] |= (uint8_t)h->v[i].when;
+	/* The lone observers: two live hooks, both internal observers of everything. */
+	struct sc_hook *b = NULL, *a = NULL;
+	size_t live = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		struct sc_hook *k = &h->v[i];
+		if (!k->when)
+			continue;
+		live++;
+		if (k->order < SC_ORDER_TRACE || !k->fn || memchr(k->sel, 0, h->count + 1))
+			continue;
+		if (k->when == SYSCORN_HOOK_BEFORE)
+			b = k;
+		else if (k->when == SYSCORN_HOOK_AFTER)
+			a = k;
+	}
+	h->lone = live == 2 && a && b;
+	if (h->lone) {
+		h->lone_before = *b;
+		h->lone_after = *a;
+	}
 }
 
 static struct sc_hooks *hooks_new(struct sc_process *p)
@@ -371,6 +395,14 @@ uint64_t sc_hooks_dispatch(struct sc_thread *t, uint64_t nr, const uint64_t args
 	c.ret = 0;
 	copy_args(c.args, args);
 	describe(h, p, &c);
+	if (h->lone) {
+		/* Observers only: nothing skips, stops or changes the call, and nothing they do
+		 * adds or deletes a hook; BEFORE hooks are theirs alone, even on a pending call. */
+		h->lone_before.fn(t, &c, h->lone_before.data);
+		c.ret = (int64_t)sc_dispatch_raw(t, nr, args);
+		h->lone_after.fn(t, &c, h->lone_after.data);
+		return (uint64_t)c.ret;
+	}
 	bool skip = false;
 	h->depth++;
 	if (m & SYSCORN_HOOK_BEFORE) {

@@ -18,8 +18,10 @@ typedef syscorn_action (*sc_hook_fn)(struct sc_thread *t, syscorn_syscall *call,
  * the arguments the call is made with (after any hook changed them), its AFTER hook the result
  * the guest gets (after any hook changed it). A call a BEFORE hook skips is not made, but the
  * AFTER hooks, the tracer's among them, still see it, with the chosen result. Hooks of this
- * order only observe (they never SKIP or STOP) and, unlike the others, they see the BEFORE of
- * a call a STOP left pending when it is made at last: they could not have seen it before. */
+ * order only observe (they never SKIP or STOP, change the call, add or delete hooks) and,
+ * unlike the others, they see the BEFORE of a call a STOP left pending when it is made at
+ * last: they could not have seen it before. A BEFORE and an AFTER observer of every syscall,
+ * alone (--strace without other hooks), are called directly, without the general loop. */
 enum { SC_ORDER_FIRST = -100, SC_ORDER_USER = 0, SC_ORDER_LAST = 100, SC_ORDER_TRACE = 1000 };
 
 /* Adds a hook for the syscalls `which` selects (syscorn_hook_syscall's syntax). Internal hooks
