@@ -372,6 +372,8 @@ void sc_threads_after_fork(struct sc_thread *t)
 	pthread_rwlock_init(&p->mem.lock, NULL);
 	for (struct sc_thread *u = p->threads; u;) {
 		struct sc_thread *next = u->next;
+		/* A kick another thread was making when we forked never ends here. */
+		u->kickers = 0;
 		if (u != t) {
 			if (u != &p->thread) {
 				sc_engine_close(u);
