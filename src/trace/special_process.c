@@ -272,6 +272,9 @@ void ts_nonzero_tail(struct sc_tprint *tp, uint64_t addr, uint64_t from, uint64_
 	tp_str(tp, addr + from, to - from, TQ_HEX);
 }
 
+/* strace 6.1's table of clone flags has no CLONE_DETACHED (the kernel ignores it): 0x400000. */
+#define CLONE_DETACHED_ 0x00400000ull
+
 /* clone3's struct clone_args: what the kernel reads at entry; what it writes (pidfd,
  * parent_tid) after " => " at exit. */
 static bool dec_clone3(struct sc_tprint *tp)
@@ -329,7 +332,8 @@ static bool dec_clone3(struct sc_tprint *tp)
 		tb_putc(b, '0');
 	} else {
 		bool any = false;
-		uint64_t rest = tp_flag_names(tp, &sc_xlat_clone_flags, a.flags, &any);
+		uint64_t rest = tp_flag_names(tp, &sc_xlat_clone_flags, a.flags & ~CLONE_DETACHED_,
+					      &any) | (a.flags & CLONE_DETACHED_);
 		rest = tp_flag_names(tp, &sc_xlat_clone3_flags, rest, &any);
 		if (rest) {
 			if (any)
@@ -418,15 +422,15 @@ bool ts_dec_clone(struct sc_tprint *tp)
 	bool any = false;
 	uint64_t f = flags & ~0xffull;
 	if (f) {
-		struct sc_tbuf t = { 0 };
-		struct sc_tprint t2 = *tp;
-		t2.b = &t;
-		tp_xlat_flags(&t2, &sc_xlat_clone_flags, f);
-		if (t.lost)
-			b->lost = true;
-		else
-			tb_puts(b, t.p);
-		free(t.p);
+		uint64_t rest = tp_flag_names(tp, &sc_xlat_clone_flags, f & ~CLONE_DETACHED_, &any) |
+				(f & CLONE_DETACHED_);
+		if (rest) {
+			if (any)
+				tb_putc(b, '|');
+			tb_hex(b, rest);
+			if (!any)
+				tb_puts(b, " /* CLONE_??? */");
+		}
 		any = true;
 	}
 	if (flags & 0xff) {
@@ -437,24 +441,36 @@ bool ts_dec_clone(struct sc_tprint *tp)
 	}
 	if (!any)
 		tb_putc(b, '0');
-	if (flags & (0x00100000 | 0x01000000 | 0x00200000 | 0x00080000)) {
+	if (flags & (0x00100000 | 0x00001000 | 0x01000000 | 0x00200000 | 0x00080000)) {
 		tp->c->next_arg = 2;
 		return false;
 	}
 	tp->c->next_arg = 5;
 	return true;
 pointers:
-	if (flags & 0x00100000) { /* CLONE_PARENT_SETTID */
+	/* what the call wrote at parent_tid: the child's tid, or (CLONE_PIDFD) its pidfd */
+	if (flags & (0x00100000 | 0x00001000)) { /* CLONE_PARENT_SETTID|CLONE_PIDFD */
 		tb_puts(b, ", parent_tid=");
-		tp_addr(tp, ARG(2));
-	}
-	if (flags & (0x01000000 | 0x00200000)) { /* CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID */
-		tb_puts(b, ", child_tidptr=");
-		tp_addr(tp, ctid);
+		int32_t v;
+		if (tp->c->err) { /* strace reads it only after a success */
+			tp_addr(tp, ARG(2));
+		} else if (flags & 0x00100000) {
+			tp_int_ptr(tp, ARG(2), false);
+		} else if (ARG(2) && tp_read(tp, ARG(2), &v, 4)) {
+			tb_putc(b, '[');
+			tp_fd(tp, v);
+			tb_putc(b, ']');
+		} else {
+			tp_addr(tp, ARG(2));
+		}
 	}
 	if (flags & 0x00080000) { /* CLONE_SETTLS */
 		tb_puts(b, ", tls=");
 		tp_addr(tp, tls);
+	}
+	if (flags & (0x01000000 | 0x00200000)) { /* CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID */
+		tb_puts(b, ", child_tidptr=");
+		tp_addr(tp, ctid);
 	}
 	tp->c->next_arg = 5;
 	return true;
