@@ -19,8 +19,10 @@
  * interrupt that call; a per-thread host timer then sends SIGSYS (never mirrored: the
  * guest's SIGSYS is emulated) every 2 ms until the call returns.
  *
- * Synchronous signals (the guest's own faults, and SIGSEGV & co. sent with kill) never go
- * through the host: faults are delivered at once, the others are kept in `pending` sets.
+ * Synchronous signals (the guest's own faults, and SIGSEGV & co. sent with kill) are not the
+ * host's: faults are delivered at once, the others are kept in `pending` sets, or, while the
+ * guest blocks them, in the host's queue for the sending thread, which then blocks them too
+ * (sig_pending.c: signalfd sees them, execve carries them).
  *
  * This file has the host side (raw calls, the handler, the kick timer), dispositions, and
  * process and thread set-up; pending signals and sending are sig_pending.c's, frames,
@@ -87,9 +89,9 @@ int sc_sig_host_take(uint64_t set, struct sc_siginfo *info)
 
 /* Back into the host's queue, for this thread, with its siginfo (allowed to oneself whatever
  * the si_code). Blocked there, it waits for the guest like any pending signal. */
-void sc_sig_host_requeue(const struct sc_siginfo *info)
+long sc_sig_host_requeue(const struct sc_siginfo *info)
 {
-	syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), info->signo, info);
+	return syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), info->signo, info);
 }
 
 /* ---------------------------------------------------------------- the host handler */
@@ -209,6 +211,7 @@ void sc_sig_disposition_changed(struct sc_thread *t, int sig)
 	mirror_disposition(p, sig);
 	/* Ignoring discards what is pending (POSIX); the host does so for its own queue. */
 	if (sc_sig_ignored(p, sig) && sig < 32) {
+		sc_sig_reclaim(t, BIT(sig));
 		pthread_mutex_lock(&p->lock);
 		p->sigpending &= ~BIT(sig);
 		for (struct sc_thread *u = p->threads; u; u = u->next)
@@ -237,6 +240,14 @@ void sc_sig_run_begin(struct sc_process *p)
 				p->sigactions[sig - 1].handler = SC_SIG_IGN;
 		}
 		t->sigmask = sc_host_sigmask(SIG_BLOCK, 0) & ~SC_UNBLOCKABLE;
+		/* So do pending signals: the synchronous ones stay in the host's queue, blocked
+		 * (signalfd sees them); a SIGSYS is taken before the host thread unblocks it (to
+		 * syscorn it is a kick, which a pending one from before execve is not). */
+		sc_sig_hosted_inherit(t);
+		struct sc_siginfo i;
+		while ((t->sigmask & BIT(SC_SIGSYS)) && sc_sig_host_take(BIT(SC_SIGSYS), &i))
+			if (!(i.code == SC_SI_TIMER && i.timer.value == KICK_VALUE))
+				sc_sig_keep(t, &i);
 	}
 	/* SIGSYS interrupts blocking calls for syscorn; from anyone else it is the guest's. */
 	struct sigaction sa;
@@ -269,12 +280,22 @@ void sc_sig_thread_start(struct sc_thread *t)
 {
 	cur = t;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	sc_host_sigmask(SIG_SETMASK, t->sigmask & SC_MIRRORED);
+	sc_host_sigmask(SIG_SETMASK, sc_sig_host_blocked(t));
+}
+
+/* To the process, with its siginfo; only the main thread may queue a kill()-like siginfo to
+ * the process, so from another one it is sent again as kill() would. */
+static void requeue_process(const struct sc_siginfo *i)
+{
+	if (syscall(SYS_rt_sigqueueinfo, getpid(), i->signo, i))
+		kill(getpid(), i->signo);
 }
 
 void sc_sig_thread_stop(struct sc_thread *t)
 {
 	struct sc_process *p = t->proc;
+	/* Hosted signals out of the host's queue first: the mask below lets SIGSEGV/SIGBUS in. */
+	sc_sig_hosted_release(t, !p->exiting);
 	/* Not SIGSEGV/SIGBUS: the thread's end still writes guest memory (clear_tid, robust
 	 * futexes), and a fault there blocked would kill the process instead of being fixed up. */
 	sc_host_sigmask(SIG_SETMASK, ~0ull & ~(BIT(SIGSEGV) | BIT(SIGBUS)));
@@ -289,12 +310,10 @@ void sc_sig_thread_stop(struct sc_thread *t)
 		return;
 	/* What this thread took from the host and did not deliver goes to the others, as a
 	 * process-directed signal would; what was meant for this thread dies with it. */
-	for (; t->ring_tail != t->ring_head; t->ring_tail++) {
-		const struct sc_siginfo *i = &t->ring[t->ring_tail % RING];
-		syscall(SYS_rt_sigqueueinfo, getpid(), i->signo, i);
-	}
+	for (; t->ring_tail != t->ring_head; t->ring_tail++)
+		requeue_process(&t->ring[t->ring_tail % RING]);
 	for (int k = 0; k < t->ntaken; k++)
-		syscall(SYS_rt_sigqueueinfo, getpid(), t->taken[k].signo, &t->taken[k]);
+		requeue_process(&t->taken[k]);
 	t->ntaken = 0;
 }
 
@@ -306,9 +325,10 @@ void sc_sig_after_fork(struct sc_thread *t)
 	t->pending.set = 0;
 	t->kick_timer = 0;
 	t->kick_armed = false;
+	sc_sig_hosted_forget();
 	__atomic_fetch_and(&t->attn, ~(uint32_t)SC_ATTN_SIGNAL, __ATOMIC_SEQ_CST);
 	cur = t;
-	sc_host_sigmask(SIG_SETMASK, t->sigmask & SC_MIRRORED);
+	sc_host_sigmask(SIG_SETMASK, sc_sig_host_blocked(t));
 }
 
 void sc_sig_syscall_done(struct sc_thread *t)

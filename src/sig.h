@@ -30,6 +30,10 @@ enum {
 #define SC_SIG_DFL 0
 #define SC_SIG_IGN 1
 
+/* A restart kind beyond core.h's SC_RESTART_*: the call is made again after any handler
+ * (the kernel's ERESTARTNOINTR); execve's, when a signal is to be delivered first. */
+#define SC_RESTART_NOINTR 3
+
 /* si_code values (the same on every Linux). */
 enum { SC_SI_USER = 0, SC_SI_KERNEL = 0x80, SC_SI_QUEUE = -1, SC_SI_TIMER = -2,
        SC_SI_TKILL = -6 };
@@ -59,8 +63,18 @@ void sc_sig_mask_wait_end(struct sc_thread *t, long r);
  * or kept by syscorn; with take, it is removed. */
 int sc_sig_take(struct sc_thread *t, uint64_t set, struct sc_siginfo *info);
 bool sc_sig_deliverable(struct sc_thread *t);
-/* Signals pending for t that syscorn holds (not the host). */
+/* Signals pending for t that syscorn holds (or had the host hold for it, blocked). */
 uint64_t sc_sig_held(struct sc_thread *t);
+/* The host thread's blocked set for t: the mirrored part of the guest's, and the synchronous
+ * signals the host keeps for it. */
+uint64_t sc_sig_host_blocked(struct sc_thread *t);
+
+/* execve: begin puts what syscorn holds back into the host's queue (false: a signal is to be
+ * delivered first; the syscall returns -EINTR and is made again); mask sets the guest's
+ * blocked set on the host, just before the host's execve; failed undoes both. */
+bool sc_sig_exec_begin(struct sc_thread *t, uint64_t *requeued);
+void sc_sig_exec_mask(struct sc_thread *t);
+void sc_sig_exec_failed(struct sc_thread *t, uint64_t requeued);
 
 /* Sends sig with info to the guest process (tid 0) or one of its threads, as the kernel would
  * (the host keeps what it can). */

@@ -139,6 +139,8 @@ static void decide_restart(struct sc_thread *t, struct restart *rs, uint64_t sa_
 	if (!rs->pending)
 		return;
 	rs->pending = false;
+	if (rs->kind == SC_RESTART_NOINTR)
+		return;
 	if (rs->kind != SC_RESTART_SYS || !(sa_flags & GUEST_SA_RESTART))
 		t->proc->arch->sig->syscall_unwind(t, (uint64_t)-(int64_t)EINTR);
 }

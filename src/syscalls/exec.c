@@ -12,7 +12,8 @@
  * Either way the host's execve carries over what the kernel carries over, because the guest's
  * process state is the host process's: open descriptors (close-on-exec ones closed), cwd,
  * umask, credentials, pending signals. The signal dispositions and mask are made the guest's
- * first (see prepare_signals), and the resource limits syscorn only records are applied.
+ * first (see prepare_signals), the pending signals syscorn holds go back into the host's queue
+ * (sc_sig_exec_begin), and the resource limits syscorn only records are applied.
  *
  * Every error the guest can be given (path lookup, permissions, a bad argv, ENOEXEC, a missing
  * interpreter) is found before the host's execve, which leaves nothing to undo when it fails. */
@@ -30,6 +31,7 @@
 
 #include "../arch/arch.h"
 #include "../loader.h"
+#include "../sig.h"
 #include "../syscall.h"
 #include "fs_common.h"
 #include "../trace/trace.h"
@@ -287,8 +289,9 @@ static char *path_after_exec(int dirfd, const char *path)
 /* The guest's signal dispositions in the host process, for the host's execve to carry over:
  * ignored signals ignored (the mirrored ones already are; not the synchronous ones, which
  * syscorn handles itself). A signal the guest handles or leaves at its default gets the host's
- * default, which is what execve makes of a handler. The blocked set needs nothing: the host's
- * is the guest's (signal.c mirrors it). Undone if the execve fails. */
+ * default, which is what execve makes of a handler. The blocked set is the guest's whole one
+ * just before the call (sc_sig_exec_mask: the host thread blocks only part of it). Undone if
+ * the execve fails. */
 struct k_sigaction {
 	uint64_t handler, flags, restorer, mask;
 };
@@ -359,15 +362,27 @@ static void restore_host(struct saved_host *s)
 		close(s->extra_fd);
 }
 
-static long host_execveat(struct sc_process *p, int dirfd, const char *file, char **argv,
+static long host_execveat(struct sc_thread *t, int dirfd, const char *file, char **argv,
 			  char **envp, int flags, bool native, int extra_fd)
 {
+	struct sc_process *p = t->proc;
+	/* Pending signals into the host's queue first, then no host handler runs until the
+	 * execve: a signal the guest does not block is delivered before it (-EINTR here, and
+	 * the call is made again after the handler). */
+	uint64_t requeued;
+	if (!sc_sig_exec_begin(t, &requeued)) {
+		if (extra_fd >= 0)
+			close(extra_fd);
+		return -EINTR;
+	}
 	struct saved_host s = { .extra_fd = extra_fd };
 	prepare_rlimits(p, &s, native);
 	prepare_signals(p, &s);
 	sc_trace_flush(p); /* --strace: the execve line, and what is pending, before we are gone */
+	sc_sig_exec_mask(t);
 	syscall(SYS_execveat, dirfd, file, argv, envp, flags);
 	long e = -errno;
+	sc_sig_exec_failed(t, requeued);
 	restore_host(&s);
 	return e;
 }
@@ -493,7 +508,7 @@ static long do_execveat(struct sc_thread *t, int dirfd, gaddr_t upath, gaddr_t u
 
 	if (kind == K_HOST) {
 		/* The host redoes any #! rewriting itself, with the same result. */
-		r = host_execveat(p, dirfd, path, argv.v, envp.v, flags, true, -1);
+		r = host_execveat(t, dirfd, path, argv.v, envp.v, flags, true, -1);
 		goto out_cur;
 	}
 	/* K_EMULATE: a new syscorn for cur.v, loading the ELF named by filename (or, with no
@@ -524,7 +539,7 @@ static long do_execveat(struct sc_thread *t, int dirfd, gaddr_t upath, gaddr_t u
 		for (size_t i = 1; i < cur.n && !r; i++)
 			r = strv_add(&newv, cur.v[i]);
 	if (!r)
-		r = host_execveat(p, AT_FDCWD, newv.v[0], newv.v, envp.v, 0, false, extra_fd);
+		r = host_execveat(t, AT_FDCWD, newv.v[0], newv.v, envp.v, 0, false, extra_fd);
 	else if (extra_fd >= 0)
 		close(extra_fd);
 out_cur:

@@ -265,7 +265,7 @@ static long suspend(struct sc_thread *t, uint64_t mask)
 	t->restore_mask = true;
 	t->sigmask = mask & ~SC_UNBLOCKABLE;
 	while (!sc_sig_deliverable(t) && !__atomic_load_n(&p->exiting, __ATOMIC_SEQ_CST)) {
-		uint64_t host = t->sigmask & SC_MIRRORED;
+		uint64_t host = sc_sig_host_blocked(t);
 		bool rel = sc_blocking_begin(t);
 		/* Returns once a signal was handed to syscorn's handler (or a kick came). */
 		syscall(SYS_rt_sigsuspend, &host, GUEST_SIGSETSIZE);
@@ -357,7 +357,8 @@ SYSCALL_DEFINE4(rt_sigtimedwait, sigset, uthese, ptr, uinfo, timespec, uts, size
 	return sig;
 }
 
-/* signalfd: the host's reads the host's pending signals, which are the guest's (sig.c). The
+/* signalfd: the host's reads the host's pending signals, which are the guest's (sig.c; the
+ * synchronous ones sent with kill too while the guest blocks them: sig_pending.c). The
  * flags are O_NONBLOCK and O_CLOEXEC, the same bits on both guests and the host. */
 SYSCALL_DEFINE4(signalfd4, fd, ufd, sigset, user_mask, size, sizemask, int, flags)
 {
