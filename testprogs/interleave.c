@@ -3,12 +3,20 @@
  *
  *   interleave thread   a thread blocks in read on a pipe; once it is blocked, the main
  *                       thread calls getpid, then writes to the pipe
- *   interleave wait4    the parent blocks in wait4; once it is blocked, the child writes a
- *                       line and exits
+ *   interleave wait4    once the child runs, the parent blocks in wait4; once it is blocked,
+ *                       the child writes a line and exits
+ *   interleave exit     two threads block in read on pipes; once both are blocked, the main
+ *                       thread ends the process with exit_group (strace: each reader's
+ *                       "<... read resumed> <unfinished ...>) = ?" and "+++ exited" lines)
+ *
+ * The thread case also waits, after joining its thread, until the thread's task is gone from
+ * /proc (a traced thread is reaped by its tracer, which prints its "+++ exited" line then), so
+ * that the thread's exit line comes before the main thread's next one.
  *
  * "Blocked" is seen in /proc: the task sleeps (state S) for 20 ms in a row. The waits use
- * calls the test leaves out of the trace (openat, pread64, close, clock_nanosleep, futex), so
- * that only the calls it shows can be reordered, and those cannot. */
+ * calls the test leaves out of the trace (openat, pread64, close, clock_nanosleep, futex,
+ * access; pipe2 and read in the wait4 case), so that only the calls it shows can be reordered,
+ * and those cannot. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
@@ -56,11 +64,20 @@ static int wait_blocked(const char *path)
 
 static int fds[2];
 static volatile int reader_tid;
+/* Set once pthread_create has returned: the clone's line is whole before the thread's first. */
+static volatile int created;
+
+static void await_created(void)
+{
+	while (!created)
+		nap(1000000);
+}
 
 static void *reader(void *arg)
 {
 	(void)arg;
 	char buf[64];
+	await_created();
 	reader_tid = (int)syscall(SYS_gettid);
 	ssize_t n = read(fds[0], buf, sizeof buf);
 	return (void *)(long)n;
@@ -71,6 +88,7 @@ static int thread_case(void)
 	pthread_t t;
 	if (pipe(fds) || pthread_create(&t, NULL, reader, NULL))
 		return 1;
+	created = 1;
 	while (!reader_tid)
 		nap(1000000);
 	char path[64];
@@ -82,15 +100,59 @@ static int thread_case(void)
 		return 3;
 	void *r;
 	pthread_join(t, &r);
+	/* until the tracer has reaped the thread (at most about 10 s), then 20 ms more */
+	snprintf(path, sizeof path, "/proc/self/task/%d", reader_tid);
+	for (int i = 0; i < 5000 && access(path, F_OK) == 0; i++)
+		nap(2000000);
+	nap(20000000);
 	return (long)r == 5 ? 0 : 4;
+}
+
+static int exit_fds[2][2];
+static volatile int exit_tids[2];
+
+static void *exit_reader(void *arg)
+{
+	long i = (long)arg;
+	char buf[64];
+	while (created <= i)
+		nap(1000000);
+	exit_tids[i] = (int)syscall(SYS_gettid);
+	return (void *)read(exit_fds[i][0], buf, sizeof buf);
+}
+
+/* Ends the process with exit_group while two threads are blocked in read (never returns). */
+static int exit_case(void)
+{
+	pthread_t t;
+	created = 0;
+	for (long i = 0; i < 2; i++) {
+		if (pipe(exit_fds[i]) || pthread_create(&t, NULL, exit_reader, (void *)i))
+			return 1;
+		created = (int)i + 1;
+		while (!exit_tids[i])
+			nap(1000000);
+		char path[64];
+		snprintf(path, sizeof path, "/proc/self/task/%d/stat", exit_tids[i]);
+		if (wait_blocked(path))
+			return 2;
+	}
+	_exit(0);
 }
 
 static int wait4_case(void)
 {
+	/* the child runs before the parent waits (strace has seen it by then: "[pid N] wait4") */
+	int ran[2];
+	char b;
+	if (pipe(ran))
+		return 1;
 	pid_t c = fork();
 	if (c < 0)
 		return 1;
 	if (c == 0) {
+		close(ran[0]);
+		close(ran[1]);
 		char path[64];
 		snprintf(path, sizeof path, "/proc/%d/stat", (int)getppid());
 		if (wait_blocked(path))
@@ -99,6 +161,10 @@ static int wait4_case(void)
 			_exit(3);
 		_exit(0);
 	}
+	close(ran[1]);
+	if (read(ran[0], &b, 1) != 0)
+		return 6;
+	close(ran[0]);
 	int st;
 	if (wait4(-1, &st, 0, NULL) != c)
 		return 4;
@@ -111,6 +177,8 @@ int main(int argc, char **argv)
 		return thread_case();
 	if (argc > 1 && !strcmp(argv[1], "wait4"))
 		return wait4_case();
+	if (argc > 1 && !strcmp(argv[1], "exit"))
+		return exit_case();
 	if (argc == 1) {
 		/* tests/e2e/testprogs.sh runs every testprog without arguments: both cases. */
 		int r = thread_case();
@@ -118,9 +186,17 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		int w = wait4_case();
 		printf("%s wait4 case\n", w ? "FAIL" : "ok");
-		printf("summary: 2 checks, %d failed\n", (r != 0) + (w != 0));
-		return r || w;
+		fflush(stdout);
+		int e = 0, st;
+		pid_t c = fork();
+		if (c == 0)
+			_exit(exit_case());
+		if (c < 0 || waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st))
+			e = 1;
+		printf("%s exit case\n", e ? "FAIL" : "ok");
+		printf("summary: 3 checks, %d failed\n", (r != 0) + (w != 0) + e);
+		return r || w || e;
 	}
-	fprintf(stderr, "usage: interleave thread|wait4\n");
+	fprintf(stderr, "usage: interleave thread|wait4|exit\n");
 	return 2;
 }

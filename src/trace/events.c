@@ -188,19 +188,24 @@ void sc_trace_end(struct sc_process *p)
 		}
 		sc_trace_signal(p, &si);
 	}
-	if (!(tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_QUIET_EXIT))) {
-		char text[64], t1[16], fields[64];
-		if (p->exit.signal) {
-			const char *sn = signame(p->exit.signal, t1, sizeof t1);
-			snprintf(text, sizeof text, "+++ killed by %s +++", sn);
-			snprintf(fields, sizeof fields, ",\"signal\":\"%s\"", sn);
-			sc_trace_whole_line(tr, text, "killed", fields);
-		} else {
-			snprintf(text, sizeof text, "+++ exited with %d +++", p->exit.status);
-			snprintf(fields, sizeof fields, ",\"status\":%d", p->exit.status);
-			sc_trace_whole_line(tr, text, "exited", fields);
-		}
+	/* the "+++" line of each thread, the process's first last (as strace prints them) */
+	char text[64], t1[16], fields[64];
+	const char *event;
+	if (p->exit.signal) {
+		const char *sn = signame(p->exit.signal, t1, sizeof t1);
+		snprintf(text, sizeof text, "+++ killed by %s +++", sn);
+		snprintf(fields, sizeof fields, ",\"signal\":\"%s\"", sn);
+		event = "killed";
+	} else {
+		snprintf(text, sizeof text, "+++ exited with %d +++", p->exit.status);
+		snprintf(fields, sizeof fields, ",\"status\":%d", p->exit.status);
+		event = "exited";
 	}
+	bool quiet = tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_QUIET_EXIT);
+	sc_trace_tasks_end(tr, quiet ? NULL : text, event, fields);
+	if (!quiet)
+		sc_trace_whole_line(tr, text, event, fields);
+	sc_trace_detach(tr);
 	if (tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_SUMMARY_TOO))
 		sc_trace_summary(tr, p);
 	sc_trace_out_flush(tr);

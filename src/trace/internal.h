@@ -21,6 +21,21 @@ struct sc_trace_tls {
 	bool show, count, new_process;
 	int pid, ctid;
 	struct timespec t0;      /* entry, when calls are timed */
+	bool attached;           /* -f on stderr: counted in the shared record's nprocs (from the
+				  * call that made the task to its "+++" line) */
+};
+
+/* -f: a thread of the process other than its first (registered by the clone that made it),
+ * for its "+++ exited" line when the process ends, and the line of a call the end cut short
+ * (strace's "<... read resumed> <unfinished ...>) = ?"), printed then. Under tr->tasks_lock. */
+struct sc_trace_task {
+	int tid;
+	bool attached;  /* counted in the shared record's nprocs */
+	bool killed;    /* in a call (shown) when the process ended */
+	bool decoded;   /* ... whose arguments were all printed at entry */
+	bool sep;       /* ... whose entry, if still the open line, ends with ", " not written */
+	uint32_t col;   /* ... the length of that entry */
+	char name[40];  /* ... the call's name */
 };
 
 /* What the tasks sharing one output know of it (one MAP_SHARED page for all the processes of
@@ -30,6 +45,8 @@ struct sc_trace_shared {
 	pthread_mutex_t lock; /* process-shared and robust: taken once there are several processes */
 	int open_tid;         /* 0: the output ends with a whole line */
 	bool open_sep;        /* that line ends with ", " not written yet */
+	int nprocs;           /* the tasks (threads, processes) seen so far and not yet ended: on
+			       * stderr, strace's lines have a "[pid N] " prefix while > 1 */
 };
 /* Sets tr->shared up when the options ask for the split (opts.c). */
 void sc_trace_shared_init(struct sc_tracer *tr);
@@ -59,6 +76,13 @@ void sc_trace_json_time(struct sc_tbuf *b, const char *key, int64_t sec, int64_t
  * return value from ret_pos to ret_end). */
 void sc_trace_json_line(struct sc_tracer *tr, struct sc_trace_tls *tl, size_t args_end,
 			size_t ret_pos, size_t ret_end);
+
+/* -f: the lines of the process's other threads when it ends (after its signal line, before its
+ * own "+++" line; text: that line, NULL with -qq), and after its own "+++" line, its end: the
+ * task counted no more (trace.c). */
+void sc_trace_tasks_end(struct sc_tracer *tr, const char *text, const char *event,
+			const char *fields);
+void sc_trace_detach(struct sc_tracer *tr);
 
 /* -c's table (summary.c). */
 void sc_trace_summary(struct sc_tracer *tr, struct sc_process *p);

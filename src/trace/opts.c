@@ -457,6 +457,7 @@ syscorn_err syscorn_trace(syscorn *p, const syscorn_trace_opts *o, syscorn_trace
 		tr->flags |= SC_TRACE_F_UNBUFFERED;
 	tr->show_pid = (tr->flags & SC_TRACE_F_PID_COLUMN) != 0;
 	pthread_mutex_init(&tr->lock, NULL);
+	pthread_mutex_init(&tr->tasks_lock, NULL);
 	tr->arch = -1;
 	tr->timed = (tr->flags & (SC_TRACE_F_DURATION | SC_TRACE_F_SUMMARY | SC_TRACE_F_SUMMARY_TOO |
 				  SC_TRACE_F_JSON)) != 0;
@@ -486,6 +487,7 @@ syscorn_err syscorn_trace(syscorn *p, const syscorn_trace_opts *o, syscorn_trace
 		}
 		if (!tr->names) {
 			pthread_mutex_destroy(&tr->lock);
+			pthread_mutex_destroy(&tr->tasks_lock);
 			free(tr);
 			return SYSCORN_ERR_NOMEM;
 		}
@@ -513,6 +515,8 @@ void sc_trace_free(struct sc_process *p)
 	}
 	free(tr->out.p);
 	sc_trace_shared_free(tr);
+	free(tr->tasks);
+	pthread_mutex_destroy(&tr->tasks_lock);
 	pthread_mutex_destroy(&tr->lock);
 	free(tr);
 	p->tracer = NULL;

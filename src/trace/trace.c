@@ -59,6 +59,7 @@ static struct sc_trace_tls *my_tls(struct sc_tracer *tr)
 	t->in_call = false;
 	t->cur = NULL;
 	t->tid = (int)gettid();
+	t->attached = true; /* counted by the call that made it (trace_begin) */
 	return t;
 }
 
@@ -211,16 +212,26 @@ static int64_t ts_ns(const struct timespec *t)
 	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
 }
 
-/* "[pid N] ", timestamps: what strace prints before each line. */
-static void leader(struct sc_tracer *tr, struct sc_tbuf *b, const struct timespec *wall)
+/* -f on stderr: a task ended (its "+++" line printed) is no longer one of the trace's. Tasks
+ * count from the call that makes them (strace counts a new task once it has seen it stop, as it
+ * does before it runs, soon after the call). */
+static void detach(struct sc_tracer *tr, bool *attached)
+{
+	if (tr->dyn_pid && *attached)
+		__atomic_sub_fetch(&tr->shared->nprocs, 1, __ATOMIC_SEQ_CST);
+	*attached = false;
+}
+
+/* "[pid N] ", timestamps: what strace prints before a line of task id. On stderr, strace
+ * prints the prefix while it traces several tasks (its nprocs > 1); into a file, always (-f). */
+static void leader_of(struct sc_tracer *tr, struct sc_tbuf *b, const struct timespec *wall, int id)
 {
 	if (!tr->show_pid && !tr->tflag && !(tr->flags & SC_TRACE_F_RELATIVE))
 		return;
 	if (tr->show_pid) {
-		int id = tls && tls->tr == tr ? tls->tid : tr->pid;
 		if (tr->flags & SC_TRACE_F_PID_COLUMN)
 			tb_printf(b, "%-5d ", id);
-		else
+		else if (!tr->dyn_pid || __atomic_load_n(&tr->shared->nprocs, __ATOMIC_SEQ_CST) > 1)
 			tb_printf(b, "[pid %5d] ", id);
 	}
 	if (tr->tflag) {
@@ -246,6 +257,12 @@ static void leader(struct sc_tracer *tr, struct sc_tbuf *b, const struct timespe
 		tb_printf(b, "%6lld.%06lld ", (long long)(d / 1000000000),
 			  (long long)(d % 1000000000 / 1000));
 	}
+}
+
+/* The leader of the calling thread's line. */
+static void leader(struct sc_tracer *tr, struct sc_tbuf *b, const struct timespec *wall)
+{
+	leader_of(tr, b, wall, tls && tls->tr == tr ? tls->tid : tr->pid);
 }
 
 
@@ -343,6 +360,7 @@ static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_th
 	c->next_arg = 0;
 	c->nargs_printed = 0;
 	bool complete = print_args(&tp);
+	c->decoded = complete;
 	c->flushed = 0;
 	c->open = false;
 	if (b->lost)
@@ -596,7 +614,8 @@ static const struct sc_trace_sys *trace_pick(struct sc_tracer *tr, struct sc_pro
 	*count = (tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_SUMMARY_TOO)) && s->traced;
 	if (nr >= tr->nsys[ai] && tr->sel_none)
 		*show = false;
-	if (!*show && !*count && !(s->kind & SC_TSYS_FORK)) /* a fork unseen still has a child */
+	/* a fork unseen still has a child, a thread's exit unseen its "+++" line */
+	if (!*show && !*count && !(s->kind & (SC_TSYS_FORK | SC_TSYS_EXIT)))
 		return NULL;
 	return s;
 }
@@ -645,8 +664,172 @@ static void trace_begin(struct sc_tracer *tr, struct sc_process *p, struct sc_th
 			__atomic_store_n(&tr->threaded, true, __ATOMIC_RELEASE);
 		/* fork and vfork's first argument is not theirs */
 		tl->new_process = !(flags & 0x10000) || !s->meta || strncmp(s->meta->name, "clone", 5);
+		/* -f on stderr: a task more from now on (one less if the call fails) */
+		if (tr->dyn_pid)
+			__atomic_add_fetch(&tr->shared->nprocs, 1, __ATOMIC_SEQ_CST);
 	}
 	tl->in_call = show;
+}
+
+/* ------------------------------------------------------------------ -f: the other threads */
+
+static struct sc_trace_task *task_find_locked(struct sc_tracer *tr, int tid, bool add)
+{
+	for (unsigned i = 0; i < tr->ntasks; i++)
+		if (tr->tasks[i].tid == tid)
+			return &tr->tasks[i];
+	if (!add)
+		return NULL;
+	if (tr->ntasks == tr->ctasks) {
+		unsigned n = tr->ctasks ? 2 * tr->ctasks : 8;
+		struct sc_trace_task *v = realloc(tr->tasks, n * sizeof *v);
+		if (!v)
+			return NULL;
+		tr->tasks = v;
+		tr->ctasks = n;
+	}
+	struct sc_trace_task *k = &tr->tasks[tr->ntasks++];
+	memset(k, 0, sizeof *k);
+	k->tid = tid;
+	k->attached = true;
+	return k;
+}
+
+/* A thread the process made (its clone's result). */
+static void task_add(struct sc_tracer *tr, int tid)
+{
+	pthread_mutex_lock(&tr->tasks_lock);
+	if (!task_find_locked(tr, tid, true))
+		sc_trace_lost(tr);
+	pthread_mutex_unlock(&tr->tasks_lock);
+}
+
+/* The calling thread's call will not return: what its line needs when the process ends. */
+static void task_killed(struct sc_tracer *tr, struct sc_trace_tls *tl)
+{
+	struct sc_trace_call *c = &tl->call;
+	pthread_mutex_lock(&tr->tasks_lock);
+	struct sc_trace_task *k = task_find_locked(tr, tl->tid, true);
+	if (k) {
+		char tmp[40];
+		k->attached = tl->attached;
+		k->killed = true;
+		k->decoded = c->decoded;
+		k->sep = c->open_sep;
+		k->col = (uint32_t)c->flushed;
+		snprintf(k->name, sizeof k->name, "%s", sc_trace_sys_name(c, tmp, sizeof tmp));
+	} else {
+		sc_trace_lost(tr);
+	}
+	pthread_mutex_unlock(&tr->tasks_lock);
+}
+
+/* A thread's own exit (not the process's): its "+++" line, as strace prints it once the thread
+ * is gone; then it is no longer one of the trace's tasks. */
+static void thread_exited(struct sc_tracer *tr, struct sc_trace_tls *tl, int status)
+{
+	if (!(tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_QUIET_EXIT))) {
+		char text[48], fields[32];
+		snprintf(text, sizeof text, "+++ exited with %d +++", status);
+		snprintf(fields, sizeof fields, ",\"status\":%d", status);
+		sc_trace_whole_line(tr, text, "exited", fields);
+	}
+	detach(tr, &tl->attached);
+	pthread_mutex_lock(&tr->tasks_lock);
+	struct sc_trace_task *k = task_find_locked(tr, tl->tid, false);
+	if (k)
+		*k = tr->tasks[--tr->ntasks];
+	pthread_mutex_unlock(&tr->tasks_lock);
+}
+
+/* The line of a call the process's end cut short: its entry continued when it is still the
+ * output's last line, else "<... NAME resumed>"; " <unfinished ...>" when strace would have
+ * printed more at its exit; then " = ?". */
+static void killed_line(struct sc_tracer *tr, struct sc_trace_task *k)
+{
+	struct sc_trace_shared *sh = tr->shared;
+	struct sc_tbuf r = { 0 };
+	size_t col = 0;
+	out_lock(tr);
+	if (sh->open_tid == k->tid) {
+		if (k->sep)
+			tb_puts(&r, ", ");
+		col = k->col;
+		sh->open_tid = 0;
+	} else {
+		struct timespec w = { 0, 0 };
+		end_open_locked(tr);
+		if (tr->tflag)
+			now(&w);
+		leader_of(tr, &r, &w, k->tid);
+		tb_printf(&r, "<... %s resumed>", k->name);
+	}
+	if (!k->decoded)
+		tb_puts(&r, " <unfinished ...>");
+	tb_puts(&r, ") ");
+	while (col + r.len < (size_t)tr->column)
+		tb_putc(&r, ' ');
+	tb_puts(&r, "= ?\n");
+	if (r.lost)
+		sc_trace_lost(tr);
+	else
+		out_put_locked(tr, r.p, r.len);
+	out_unlock(tr);
+	free(r.p);
+}
+
+void sc_trace_tasks_end(struct sc_tracer *tr, const char *text, const char *event,
+			const char *fields)
+{
+	if (!tr->ntasks)
+		return;
+	/* (the threads are gone: the list is the caller's from here on) */
+	pthread_mutex_lock(&tr->tasks_lock);
+	struct sc_trace_task *v = tr->tasks;
+	unsigned n = tr->ntasks;
+	tr->tasks = NULL;
+	tr->ntasks = tr->ctasks = 0;
+	pthread_mutex_unlock(&tr->tasks_lock);
+	/* the calls first (the one whose entry is the output's last line first), then the ends */
+	if (tr->shared) {
+		int open = tr->shared->open_tid;
+		for (unsigned i = 0; i < n; i++)
+			if (v[i].killed && v[i].tid == open)
+				killed_line(tr, &v[i]);
+		for (unsigned i = 0; i < n; i++)
+			if (v[i].killed && v[i].tid != open)
+				killed_line(tr, &v[i]);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct sc_trace_task *k = &v[i];
+		if (k->tid == tr->pid) /* the process's first thread: its line comes last */
+			continue;
+		if (text && (tr->flags & SC_TRACE_F_JSON)) {
+			sc_trace_whole_line(tr, text, event, fields);
+		} else if (text) {
+			struct sc_tbuf b = { 0 };
+			struct timespec w = { 0, 0 };
+			if (tr->tflag)
+				now(&w);
+			leader_of(tr, &b, &w, k->tid);
+			tb_puts(&b, text);
+			tb_putc(&b, '\n');
+			if (b.lost)
+				sc_trace_lost(tr);
+			else
+				emit_line(tr, b.p, b.len);
+			free(b.p);
+		}
+		detach(tr, &k->attached);
+	}
+	free(v);
+}
+
+void sc_trace_detach(struct sc_tracer *tr)
+{
+	struct sc_trace_tls *tl = tls && tls->tr == tr ? tls : NULL;
+	if (tl)
+		detach(tr, &tl->attached);
 }
 
 /* The call's exit, with the result the guest gets: the rest of the line, the counts. */
@@ -670,6 +853,9 @@ static void trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_t
 		if (getpid() != tl->pid) {
 			tr->pid = getpid();
 			tr->out.len = 0;
+			/* a new process, alone: no other thread */
+			tr->ntasks = 0;
+			pthread_mutex_init(&tr->tasks_lock, NULL);
 			if (tr->shared)
 				tr->multi = true; /* the output is shared with the parent from now on */
 			if (tr->flags & SC_TRACE_F_FOLLOW) {
@@ -685,13 +871,29 @@ static void trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_t
 		}
 		return;
 	}
-	if (forks(c) && !c->err && (tr->flags & SC_TRACE_F_FOLLOW) && !(tr->flags & SC_TRACE_F_FF)) {
-		tr->show_pid = true;
-		if (tl->new_process && tr->shared && !tr->multi) {
-			lock(tr);
-			tr->multi = true;
-			unlock(tr);
+	if (forks(c)) {
+		if (c->err) {
+			if (tr->dyn_pid) /* no new task after all */
+				__atomic_sub_fetch(&tr->shared->nprocs, 1, __ATOMIC_SEQ_CST);
+		} else if ((tr->flags & SC_TRACE_F_FOLLOW) && !(tr->flags & SC_TRACE_F_FF)) {
+			tr->show_pid = true;
+			if (tl->new_process && tr->shared && !tr->multi) {
+				lock(tr);
+				tr->multi = true;
+				unlock(tr);
+			}
+			if (!tl->new_process && c->ret > 0)
+				task_add(tr, (int)c->ret);
 		}
+	}
+	if (__builtin_expect(c->open, 0) && c->err && s->ret != TR_none &&
+	    __atomic_load_n(&p->exiting, __ATOMIC_SEQ_CST)) {
+		/* -f: the process ends (another thread's exit_group, a fatal signal) while this call
+		 * waits: strace sees no exit of the call, only the thread's end. Its line comes when
+		 * the process ends, after the line of what ended it (sc_trace_tasks_end). */
+		task_killed(tr, tl);
+		emit_deferred(tr, tl);
+		return;
 	}
 	bool noreturn = s->ret == TR_none && p->exit.done;
 	if (show && c->exec_shown) {
@@ -704,10 +906,17 @@ static void trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_t
 	emit_deferred(tr, tl);
 	if (count && !noreturn)
 		count_call(tr, c);
-	if ((s->kind & (SC_TSYS_KILL | SC_TSYS_TGKILL)) && !c->err) {
-		/* a signal the guest sent, maybe to itself: the siginfo if it ends the guest */
-		tr->last_kill = s->kind & SC_TSYS_KILL ? 1 : 2;
-		tr->last_kill_sig = (int)c->args[s->meta->name[1] == 'g' ? 2 : 1];
+	if (__builtin_expect(s->kind & (SC_TSYS_KILL | SC_TSYS_TGKILL | SC_TSYS_EXIT), 0)) {
+		if (s->kind & SC_TSYS_EXIT) {
+			/* -f: a thread's own end, not the process's (whose first thread's "+++"
+			 * line comes when the process ends, as strace prints it) */
+			if (t->done && !p->exit.done && tl->tid != tr->pid)
+				thread_exited(tr, tl, (int)(c->args[0] & 0xff));
+		} else if (!c->err) {
+			/* a signal the guest sent, maybe to itself: the siginfo if it ends the guest */
+			tr->last_kill = s->kind & SC_TSYS_KILL ? 1 : 2;
+			tr->last_kill_sig = (int)c->args[s->meta->name[1] == 'g' ? 2 : 1];
+		}
 	}
 }
 
@@ -923,6 +1132,7 @@ static struct shared_page *shared_new(void)
 	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
 	pthread_mutex_init(&sp->s.lock, &a);
 	pthread_mutexattr_destroy(&a);
+	sp->s.nprocs = 1;
 	sp->magic = SHARED_MAGIC;
 	return sp;
 }
@@ -941,6 +1151,8 @@ void sc_trace_shared_init(struct sc_tracer *tr)
 			return; /* whole lines, as without -f */
 	}
 	tr->shared = &sp->s;
+	if (!(tr->flags & SC_TRACE_F_PID_COLUMN)) /* stderr: prefixes while there are several tasks */
+		tr->dyn_pid = tr->show_pid = true;
 }
 
 void sc_trace_shared_free(struct sc_tracer *tr)

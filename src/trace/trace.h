@@ -101,7 +101,8 @@ struct sc_trace_sys {
 };
 
 /* What the core must know about a call beyond printing it. */
-enum { SC_TSYS_FORK = 1, SC_TSYS_KILL = 2, SC_TSYS_TGKILL = 4 };
+enum { SC_TSYS_FORK = 1, SC_TSYS_KILL = 2, SC_TSYS_TGKILL = 4,
+       SC_TSYS_EXIT = 8 /* exit under -f: a thread's end has its "+++" line */ };
 
 /* A growable text buffer (tbuf.c). */
 struct sc_tbuf {
@@ -127,6 +128,7 @@ struct sc_trace_call {
 	size_t flushed;    /* how much of the line went out at entry (unbuffered output) */
 	bool open;         /* -f: the entry went out as an open line (strace's printing_tcp) */
 	bool open_sep;     /* ... that strace ends with ", " (the next argument is the call's) */
+	bool decoded;      /* every argument was printed at entry (strace's RVAL_DECODED) */
 	uint32_t name_pos;
 	uint64_t saved[2]; /* what a special decoder read at entry (in/out lengths) */
 	bool exec_shown;   /* an execve line printed as successful before the host's execve */
@@ -215,6 +217,11 @@ struct sc_tracer {
 	 * fork); once there are several (`multi`), each piece is written at once, under its lock. */
 	struct sc_trace_shared *shared;
 	bool multi;
+	bool dyn_pid;         /* -f on stderr: "[pid N] " while the trace has several tasks */
+	/* -f: the process's other threads (internal.h) */
+	pthread_mutex_t tasks_lock;
+	struct sc_trace_task *tasks;
+	unsigned ntasks, ctasks;
 };
 
 /* The tracer's entry points (src/api*.c, src/cpu.c). Syscalls reach it through its syscall

@@ -86,7 +86,8 @@ ulimit -c 0
 # ---------------------------------------------------------------- the normaliser
 cat >"$TMP/norm.py" <<'PY'
 """norm.py MODE REF EMU OUTDIR [opts]: normalise two traces, compare, print a verdict.
-MODE: text (strace text), arm64 (REF is the x86-64 trace of trace.c), count (-c tables)."""
+MODE: text (strace text), arm64 (REF is the x86-64 trace of trace.c), count (-c tables), exit
+(text; the lines between exit_group and the last one compared in any order)."""
 import difflib, json, re, sys
 
 STARTUP = {"execve", "brk", "arch_prctl", "set_tid_address", "set_robust_list", "rseq",
@@ -113,9 +114,9 @@ def norm(path, opts):
             if m and key == "PID" and m.group(2) not in ids:
                 ids[m.group(2)] = key
     for l in lines:
-        m = re.match(r'^(\d+) ', l)
-        if m and m.group(1) not in ids and "-f" in opts:
-            ids[m.group(1)] = "PID"
+        m = re.match(r'^(\d+) |^\[pid +(\d+)\] ', l)
+        if m and (m.group(1) or m.group(2)) not in ids and "-f" in opts:
+            ids[m.group(1) or m.group(2)] = "PID"
     i = 0
     while i < len(lines) and name_of(lines[i]) in STARTUP:
         i += 1
@@ -134,6 +135,7 @@ def norm(path, opts):
         l = re.sub(r'((?:^|[ \]])(?:getpgid\(0\)|getpgrp\(\)) += )\d+', r'\1PGID', l)
         for v, key in ids.items():
             l = re.sub(r'\b%s\b' % v, key, l)
+        l = re.sub(r'^\[pid +PID\] ', '[pid PID] ', l)  # "[pid %5d] ": pids of any width
         l = re.sub(r'0x[0-9a-f]{6,}', '0xADDR', l)
         l = re.sub(r'\b\d{12,}\b', 'BIG', l)
         l = re.sub(r'/tmp/syscorn-([a-z][a-z-]*)-[A-Za-z0-9]{6}', r'/tmp/syscorn-\1-TMP', l)
@@ -201,6 +203,12 @@ def main():
         a = [l for l in a if not k.search(l)]
         b = [l for l in b if not k.search(l)]
         dropped = n - len(a)
+    if mode == "exit":
+        # after an exit_group, the order of the other threads' lines varies natively
+        def tail_sorted(x):
+            i = next((n for n, l in enumerate(x) if re.search(r'\bexit_group\(', l)), len(x))
+            return x[:i + 1] + sorted(x[i + 1:-1]) + x[-1:] if i + 2 < len(x) else x
+        a, b = tail_sorted(a), tail_sorted(b)
     if mode == "arm64":
         a = arm64_expect(a)
         fix = lambda l: re.sub(r'^(write\(1, ".*"\.\.\., )\d+(\) += )\d+$', r'\1N\2N', l)
@@ -509,22 +517,44 @@ fi
 
 # -f with calls that overlap: strace ends the line of a call still running when another task
 # prints ("read(3,  <unfinished ...>") and finishes it later ("<... read resumed>..."). The
-# program makes one order the only one; only the calls it orders are traced.
-for c in thread:read,getpid wait4:wait4,write,exit_group; do
+# program makes one order the only one; only the calls it orders are traced (and the clones,
+# for what they write: parent_tid=[TID]).
+#   thread  a thread's own exit: "exit(0) = ?", then its "+++ exited with 0 +++"
+#   wait4   a fork child's lines inside the parent's wait4
+#   exit    exit_group while two threads wait in read: "<... read resumed> <unfinished ...>)
+#           = ?" for each, their "+++ exited" lines, the process's last (which thread comes
+#           first varies natively; the normalised tids are all PID)
+# Into a file (-o), each line has the "PID " prefix; on stderr (-stderr), "[pid N] " only while
+# strace traces several tasks: not before the first clone is seen, nor after the last other
+# task has ended.
+for c in thread:read,getpid,exit,exit_group,clone,clone3 wait4:wait4,write,exit_group,clone \
+	exit:read,exit_group,clone,clone3; do
 	for v in x86_64 x86_64-musl; do
-		id=interleave-${c%%:*}-$v
-		want "$id" || continue
-		bin=$TP/interleave-$v
-		[ -x "$bin" ] || { skip "$id" "not built"; continue; }
-		opts=(-f -e "trace=${c#*:}" -e signal=none)
-		[ "${c%%:*}" = thread ] && opts+=(-qq) # a thread's exit line comes when strace sees it
-		trace_pair "$id" "$bin" "${c%%:*}" -- "${opts[@]}"
-		d=$RESULTS/$id
-		if ! grep -q 'resumed>' "$d/reference.txt"; then
-			skip "$id" "the reference has no split line (see $d)"
-			continue
-		fi
-		compare "$id" text "$d/reference.txt" "$d/syscorn.txt" "$d" "${opts[@]}"
+		for out in file stderr; do
+			id=interleave-${c%%:*}-$v
+			[ $out = stderr ] && id=interleave-${c%%:*}-stderr-$v
+			want "$id" || continue
+			bin=$TP/interleave-$v
+			[ -x "$bin" ] || { skip "$id" "not built"; continue; }
+			opts=(-f -e "trace=${c#*:}" -e signal=none)
+			d=$RESULTS/$id
+			if [ $out = file ]; then
+				trace_pair "$id" "$bin" "${c%%:*}" -- "${opts[@]}"
+				ref=$d/reference.txt emu=$d/syscorn.txt
+			else
+				opts+=(-q) # no "Process N attached" lines
+				run_in "$d/native" "$STRACE" "${opts[@]}" "$bin" "${c%%:*}"
+				run_in "$d/emu" "$SYSCORN_BIN" --strace "${opts[@]}" "$bin" "${c%%:*}"
+				ref=$d/native/stderr emu=$d/emu/stderr
+			fi
+			if ! grep -q 'resumed>' "$ref"; then
+				skip "$id" "the reference has no split line (see $d)"
+				continue
+			fi
+			mode=text
+			[ "${c%%:*}" = exit ] && mode=exit
+			compare "$id" $mode "$ref" "$emu" "$d" "${opts[@]}"
+		done
 	done
 done
 
