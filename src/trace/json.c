@@ -49,11 +49,18 @@ void sc_trace_json_line(struct sc_tracer *tr, struct sc_trace_tls *tl, size_t ar
 	sc_trace_json_str(j, name, strlen(name));
 	tb_printf(j, ",\"nr\":%llu,\"args\":[", (unsigned long long)c->nr);
 	int n = c->nargs_printed;
+	bool first = true;
 	for (int i = 0; i < n; i++) {
+		if (!(c->args_set & (1u << i))) /* left out by its decoder (futex's uaddr2...) */
+			continue;
+		int next = i + 1;
+		while (next < n && !(c->args_set & (1u << next)))
+			next++;
 		size_t from = c->argpos[i];
-		size_t to = i + 1 < n ? c->argpos[i + 1] - 2 : args_end;
-		if (i)
+		size_t to = next < n ? c->argpos[next] - 2 : args_end;
+		if (!first)
 			tb_putc(j, ',');
+		first = false;
 		tb_puts(j, "{\"name\":");
 		const char *an = c->argname[i] ? c->argname[i] : "";
 		sc_trace_json_str(j, an, strlen(an));

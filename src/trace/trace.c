@@ -312,6 +312,7 @@ void tp_sep(struct sc_tprint *tp, int i)
 		c->argraw[i] = i < 6 ? c->args[i] : 0;
 		if (c->nargs_printed < i + 1)
 			c->nargs_printed = i + 1;
+		c->args_set |= (uint8_t)(1u << i);
 	}
 }
 
@@ -359,6 +360,7 @@ static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_th
 	struct sc_tprint tp = { tr, p, t, c, b, c->arch, false };
 	c->next_arg = 0;
 	c->nargs_printed = 0;
+	c->args_set = 0;
 	bool complete = print_args(&tp);
 	c->decoded = complete;
 	c->flushed = 0;

@@ -134,6 +134,7 @@ struct sc_trace_call {
 	bool exec_shown;   /* an execve line printed as successful before the host's execve */
 	/* JSON: where each argument's text starts in the line, its name and raw value. */
 	int nargs_printed;
+	uint8_t args_set;  /* bit i: argument i was printed (a decoder may leave one out) */
 	uint32_t argpos[8];
 	const char *argname[8];
 	uint64_t argraw[8];
