@@ -18,6 +18,8 @@ set -uo pipefail
 
 HERE=$(dirname "$(readlink -f "$0")")
 ROOT=$(readlink -f "$HERE/../..")
+E2E_NAME=debian-tools
+. "$HERE/lib/common.sh"
 CASES=$HERE/debian-tools.cases
 CACHE=${SYSCORN_CACHE:-$HOME/.cache/syscorn}
 
@@ -37,8 +39,6 @@ usage: tests/e2e/debian-tools.sh [--syscorn PATH] [--arch amd64|arm64|both]
 Binaries come from ${SYSCORN_CACHE:-~/.cache/syscorn}/bin; run tests/fetch-binaries first.
 EOF
 }
-
-die() { printf 'debian-tools: %s\n' "$*" >&2; exit 2; }
 
 SYSCORN_OPT=${SYSCORN:-$ROOT/build/syscorn}
 ARCH_OPT=both
@@ -63,14 +63,7 @@ while [ $# -gt 0 ]; do
 	*) usage >&2; exit 2 ;;
 	esac
 done
-case $ARCH_OPT in
-amd64 | arm64) ARCHES=("$ARCH_OPT") ;;
-both) ARCHES=(amd64 arm64) ;;
-*) die "--arch must be amd64, arm64 or both" ;;
-esac
-[[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a positive integer"
-[[ x =~ $ONLY ]]
-[ $? != 2 ] || die "--only: invalid regular expression '$ONLY'"
+check_options
 for t in timeout env python3 cmp diff awk cksum find sha256sum; do
 	command -v "$t" >/dev/null || die "'$t' is required"
 done
@@ -175,12 +168,7 @@ if [ "$SELF_CHECK" = 1 ]; then
 fi
 
 # Runs happen inside the work directory, so the emulator path must be absolute.
-if [[ $SYSCORN_OPT != */* ]]; then
-	SYSCORN_OPT=$(command -v -- "$SYSCORN_OPT") || die "syscorn command not found"
-fi
-SYSCORN_BIN=$(readlink -f "$SYSCORN_OPT") || true
-[ -n "$SYSCORN_BIN" ] && [ -x "$SYSCORN_BIN" ] && [ -f "$SYSCORN_BIN" ] ||
-	die "emulator '$SYSCORN_OPT' is not an executable file (build it, or pass --syscorn PATH)"
+find_syscorn
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/syscorn-e2e.XXXXXX") || die "mktemp failed"
 RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/syscorn-e2e-diffs.XXXXXX") || die "mktemp failed"
@@ -378,10 +366,5 @@ while read -r -u 3 name prog input args; do
 	done
 done 3<"$CASES"
 
-printf 'debian-tools: %d passed, %d failed, %d skipped\n' "$n_pass" "$n_fail" "$n_skip" >&2
-if [ "$n_fail" -eq 0 ] && [ "$KEEP" = 0 ]; then
-	rm -rf "$RESULTS"
-else
-	printf 'debian-tools: diffs in %s\n' "$RESULTS" >&2
-fi
+print_summary diffs
 exit 0

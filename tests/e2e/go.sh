@@ -26,6 +26,8 @@ set -uo pipefail
 
 HERE=$(dirname "$(readlink -f "$0")")
 ROOT=$(readlink -f "$HERE/../..")
+E2E_NAME=go
+. "$HERE/lib/common.sh"
 CACHE=${SYSCORN_CACHE:-$HOME/.cache/syscorn}
 
 usage() {
@@ -42,38 +44,14 @@ Binaries come from ${SYSCORN_CACHE:-~/.cache/syscorn}/bin; run tests/fetch-binar
 EOF
 }
 
-die() { printf 'go: %s\n' "$*" >&2; exit 2; }
-
 SYSCORN_OPT=${SYSCORN:-$ROOT/build/syscorn}
 ARCH_OPT=both
 ONLY=""
 TIMEOUT=120
 KEEP=0
 LIST=0
-while [ $# -gt 0 ]; do
-	case $1 in
-	--syscorn) [ $# -ge 2 ] || die "--syscorn needs a value"; SYSCORN_OPT=$2; shift 2 ;;
-	--syscorn=*) SYSCORN_OPT=${1#*=}; shift ;;
-	--arch) [ $# -ge 2 ] || die "--arch needs a value"; ARCH_OPT=$2; shift 2 ;;
-	--arch=*) ARCH_OPT=${1#*=}; shift ;;
-	--only) [ $# -ge 2 ] || die "--only needs a value"; ONLY=$2; shift 2 ;;
-	--only=*) ONLY=${1#*=}; shift ;;
-	--timeout) [ $# -ge 2 ] || die "--timeout needs a value"; TIMEOUT=$2; shift 2 ;;
-	--timeout=*) TIMEOUT=${1#*=}; shift ;;
-	--keep) KEEP=1; shift ;;
-	--list) LIST=1; shift ;;
-	-h | --help) usage; exit 0 ;;
-	*) usage >&2; exit 2 ;;
-	esac
-done
-case $ARCH_OPT in
-amd64 | arm64) ARCHES=("$ARCH_OPT") ;;
-both) ARCHES=(amd64 arm64) ;;
-*) die "--arch must be amd64, arm64 or both" ;;
-esac
-[[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a positive integer"
-[[ x =~ $ONLY ]]
-[ $? != 2 ] || die "--only: invalid regular expression '$ONLY'"
+parse_options "$@"
+check_options
 
 # ---------------------------------------------------------------- cases
 # case_ NAME STDIN PIPE ARGS...: STDIN is a fixture file or - for /dev/null; PIPE is a host
@@ -123,9 +101,6 @@ case_ sigpipe             -  'head -n 3' -n 'range(10000000)'
 # NAME<TAB>reason; remove a line when the work lands.
 PENDING='
 '
-pending_reason() { # CASE -> reason, or nothing
-	awk -F'\t' -v p="$1" '$1 == p { print $2 }' <<<"$PENDING"
-}
 
 if [ "$LIST" = 1 ]; then
 	for i in "${!NAMES[@]}"; do
@@ -142,12 +117,7 @@ for arch in "${ARCHES[@]}"; do
 done
 QEMU=$(command -v qemu-aarch64 || true)
 # Runs happen inside the work directory, so the emulator path must be absolute.
-if [[ $SYSCORN_OPT != */* ]]; then
-	SYSCORN_OPT=$(command -v -- "$SYSCORN_OPT") || die "syscorn command not found"
-fi
-SYSCORN_BIN=$(readlink -f "$SYSCORN_OPT") || true
-[ -n "$SYSCORN_BIN" ] && [ -x "$SYSCORN_BIN" ] && [ -f "$SYSCORN_BIN" ] ||
-	die "emulator '$SYSCORN_OPT' is not an executable file (build it, or pass --syscorn PATH)"
+find_syscorn
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/syscorn-go.XXXXXX") || die "mktemp failed"
 RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/syscorn-go-results.XXXXXX") || die "mktemp failed"
@@ -221,7 +191,7 @@ EOF
 # Runs one case in a fresh $WORK; leaves stdout, stderr, status and the processes left behind
 # in DEST.
 run_case() { # DEST STDIN PIPE CMD...
-	local dest=$1 in=$2 pipe=$3 left
+	local dest=$1 in=$2 pipe=$3
 	shift 3
 	mkdir -p "$dest"
 	rm -rf "$WORK"
@@ -248,23 +218,8 @@ run_case() { # DEST STDIN PIPE CMD...
 		fi
 	); } 2>/dev/null
 	[ -s "$dest/status" ] || echo 125 >"$dest/status"
-	# Anything still running from this case (its command lines name $TMP) was left behind.
-	sleep 0.05
-	left=$(pgrep -f -- "$TMP/" | grep -vx "$$" || true)
-	if [ -n "$left" ]; then
-		ps -o pid,ppid,stat,args -p "$(tr '\n' ',' <<<"$left" | sed 's/,$//')" >"$dest/left" 2>/dev/null
-		kill -9 $left 2>/dev/null
-	fi
+	check_left "$dest"
 	rm -rf "$WORK"
-}
-
-status_text() { # STATUS
-	local s=$1
-	if [[ $s =~ ^[0-9]+$ ]] && [ "$s" -gt 128 ] && [ "$s" -lt 193 ]; then
-		printf '%s (SIG%s)' "$s" "$(kill -l $((s - 128)) 2>/dev/null || echo '?')"
-	else
-		printf '%s' "$s"
-	fi
 }
 
 # The first difference between two files, for the reason line.
@@ -341,10 +296,5 @@ for arch in "${ARCHES[@]}"; do
 	done
 done
 
-printf 'go: %d passed, %d failed, %d skipped\n' "$n_pass" "$n_fail" "$n_skip" >&2
-if [ "$n_fail" -eq 0 ] && [ "$KEEP" = 0 ]; then
-	rm -rf "$RESULTS"
-else
-	printf 'go: results in %s\n' "$RESULTS" >&2
-fi
+print_summary
 exit 0

@@ -22,6 +22,8 @@ set -uo pipefail
 
 HERE=$(dirname "$(readlink -f "$0")")
 ROOT=$(readlink -f "$HERE/../..")
+E2E_NAME=testprogs
+. "$HERE/lib/common.sh"
 
 usage() {
 	cat <<'EOF'
@@ -35,8 +37,6 @@ usage: tests/e2e/testprogs.sh [--syscorn PATH] [--testprogs DIR] [--variant V[,V
   --keep       keep the results directory even when every case passes
 EOF
 }
-
-die() { printf 'testprogs: %s\n' "$*" >&2; exit 2; }
 
 SYSCORN_OPT=${SYSCORN:-$ROOT/build/syscorn}
 TESTPROGS_OPT=${TESTPROGS:-$ROOT/build/testprogs}
@@ -77,12 +77,7 @@ if [ -n "$ONLY" ]; then
 fi
 
 # Runs happen inside the work directory, so the paths must be absolute.
-if [[ $SYSCORN_OPT != */* ]]; then
-	SYSCORN_OPT=$(command -v -- "$SYSCORN_OPT") || die "syscorn command not found"
-fi
-SYSCORN_BIN=$(readlink -f "$SYSCORN_OPT") || true
-[ -n "$SYSCORN_BIN" ] && [ -x "$SYSCORN_BIN" ] && [ -f "$SYSCORN_BIN" ] ||
-	die "emulator '$SYSCORN_OPT' is not an executable file (build it, or pass --syscorn PATH)"
+find_syscorn
 TESTPROGS_DIR=$(readlink -f "$TESTPROGS_OPT") || true
 [ -n "$TESTPROGS_DIR" ] && [ -d "$TESTPROGS_DIR" ] ||
 	die "no test program directory '$TESTPROGS_OPT' (build the project, or pass --testprogs DIR)"
@@ -131,16 +126,6 @@ EOF
 split_words() { # STRING
 	eval "set -- $1" || return 1
 	argv=("$@")
-}
-
-# Status as text: "7" or "139 (SIGSEGV)".
-status_text() { # STATUS
-	local s=$1
-	if [[ $s =~ ^[0-9]+$ ]] && [ "$s" -gt 128 ] && [ "$s" -lt 193 ]; then
-		printf '%s (SIG%s)' "$s" "$(kill -l $((s - 128)) 2>/dev/null || echo '?')"
-	else
-		printf '%s' "$s"
-	fi
 }
 
 # Status a SIGxxx expectation stands for.
@@ -262,9 +247,6 @@ compare_runs() { # REFDIR EMUDIR EXPECT SAVEDIR
 # Remove a line when its issue lands.
 PENDING='
 '
-pending_reason() { # PROG -> reason, or nothing
-	awk -F'\t' -v p="$1" '$1 == p { print $2 }' <<<"$PENDING"
-}
 
 # ---------------------------------------------------------------- main loop
 shopt -s nullglob
@@ -348,10 +330,5 @@ for prog in "${prog_list[@]}"; do
 	done
 done
 
-printf 'testprogs: %d passed, %d failed, %d skipped\n' "$n_pass" "$n_fail" "$n_skip" >&2
-if [ "$n_fail" -eq 0 ] && [ "$KEEP" = 0 ]; then
-	rm -rf "$RESULTS"
-else
-	printf 'testprogs: results in %s\n' "$RESULTS" >&2
-fi
+print_summary
 exit 0

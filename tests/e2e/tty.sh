@@ -33,6 +33,8 @@ set -uo pipefail
 
 HERE=$(dirname "$(readlink -f "$0")")
 ROOT=$(readlink -f "$HERE/../..")
+E2E_NAME=tty
+. "$HERE/lib/common.sh"
 CACHE=${SYSCORN_CACHE:-$HOME/.cache/syscorn}
 
 usage() {
@@ -50,38 +52,14 @@ Binaries come from ${SYSCORN_CACHE:-~/.cache/syscorn}/bin; run tests/fetch-binar
 EOF
 }
 
-die() { printf 'tty: %s\n' "$*" >&2; exit 2; }
-
 SYSCORN_OPT=${SYSCORN:-$ROOT/build/syscorn}
 ARCH_OPT=both
 ONLY=""
 TIMEOUT=20
 KEEP=0
 LIST=0
-while [ $# -gt 0 ]; do
-	case $1 in
-	--syscorn) [ $# -ge 2 ] || die "--syscorn needs a value"; SYSCORN_OPT=$2; shift 2 ;;
-	--syscorn=*) SYSCORN_OPT=${1#*=}; shift ;;
-	--arch) [ $# -ge 2 ] || die "--arch needs a value"; ARCH_OPT=$2; shift 2 ;;
-	--arch=*) ARCH_OPT=${1#*=}; shift ;;
-	--only) [ $# -ge 2 ] || die "--only needs a value"; ONLY=$2; shift 2 ;;
-	--only=*) ONLY=${1#*=}; shift ;;
-	--timeout) [ $# -ge 2 ] || die "--timeout needs a value"; TIMEOUT=$2; shift 2 ;;
-	--timeout=*) TIMEOUT=${1#*=}; shift ;;
-	--keep) KEEP=1; shift ;;
-	--list) LIST=1; shift ;;
-	-h | --help) usage; exit 0 ;;
-	*) usage >&2; exit 2 ;;
-	esac
-done
-case $ARCH_OPT in
-amd64 | arm64) ARCHES=("$ARCH_OPT") ;;
-both) ARCHES=(amd64 arm64) ;;
-*) die "--arch must be amd64, arm64 or both" ;;
-esac
-[[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a positive integer"
-[[ x =~ $ONLY ]]
-[ $? != 2 ] || die "--only: invalid regular expression '$ONLY'"
+parse_options "$@"
+check_options
 STOP=$((TIMEOUT < 10 ? TIMEOUT : 10))
 MODES=(job script)
 
@@ -118,9 +96,6 @@ case_ pipeline  n '(^|/)busybox sleep 100$;(^|/)busybox cat$' \
 # the reason, a pass as PASS. Remove a line when the work lands.
 PENDING='
 '
-pending_reason() { # CASE -> reason, or nothing
-	awk -F'\t' -v p="$1" '$1 == p { print $2 }' <<<"$PENDING"
-}
 
 if [ "$LIST" = 1 ]; then
 	for i in "${!NAMES[@]}"; do
@@ -162,12 +137,7 @@ for arch in amd64 "${ARCHES[@]}"; do
 	done
 done
 QEMU=$(command -v qemu-aarch64 || true)
-if [[ $SYSCORN_OPT != */* ]]; then
-	SYSCORN_OPT=$(command -v -- "$SYSCORN_OPT") || die "syscorn command not found"
-fi
-SYSCORN_BIN=$(readlink -f "$SYSCORN_OPT") || true
-[ -n "$SYSCORN_BIN" ] && [ -x "$SYSCORN_BIN" ] && [ -f "$SYSCORN_BIN" ] ||
-	die "emulator '$SYSCORN_OPT' is not an executable file (build it, or pass --syscorn PATH)"
+find_syscorn
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/syscorn-tty.XXXXXX") || die "mktemp failed"
 [ ${#TMP} -lt 90 ] || { rm -rf "$TMP"; die "TMPDIR too long for a socket path: $TMP"; }
@@ -353,15 +323,6 @@ run_case() { # DEST MODE RUNNER READY COMMAND
 	rm -rf "$WORK"
 }
 
-status_text() { # STATUS
-	local s=$1
-	if [[ $s =~ ^[0-9]+$ ]] && [ "$s" -gt 128 ] && [ "$s" -lt 193 ]; then
-		printf '%s (SIG%s)' "$s" "$(kill -l $((s - 128)) 2>/dev/null || echo '?')"
-	else
-		printf '%s' "$s"
-	fi
-}
-
 # Compares the reference run with the syscorn run; prints the reason for a difference.
 compare_runs() { # REFDIR EMUDIR SAVEDIR
 	local r=$1 e=$2 save=$3 why=() rs es
@@ -429,10 +390,5 @@ for arch in "${ARCHES[@]}"; do
 	done
 done
 
-printf 'tty: %d passed, %d failed, %d skipped\n' "$n_pass" "$n_fail" "$n_skip" >&2
-if [ "$n_fail" -eq 0 ] && [ "$KEEP" = 0 ]; then
-	rm -rf "$RESULTS"
-else
-	printf 'tty: results in %s\n' "$RESULTS" >&2
-fi
+print_summary
 exit 0
