@@ -394,15 +394,18 @@ uint64_t sc_hooks_dispatch(struct sc_thread *t, uint64_t nr, const uint64_t args
 	c.nr = nr;
 	c.ret = 0;
 	copy_args(c.args, args);
-	describe(h, p, &c);
 	if (h->lone) {
 		/* Observers only: nothing skips, stops or changes the call, and nothing they do
-		 * adds or deletes a hook; BEFORE hooks are theirs alone, even on a pending call. */
+		 * adds or deletes a hook; BEFORE hooks are theirs alone, even on a pending call.
+		 * Internal ones (the tracer): they read the number, arguments and result, not the
+		 * description (names, types, classes) an API callback gets. */
+		c.name = NULL;
 		h->lone_before.fn(t, &c, h->lone_before.data);
 		c.ret = (int64_t)sc_dispatch_raw(t, nr, args);
 		h->lone_after.fn(t, &c, h->lone_after.data);
 		return (uint64_t)c.ret;
 	}
+	describe(h, p, &c);
 	bool skip = false;
 	h->depth++;
 	if (m & SYSCORN_HOOK_BEFORE) {

@@ -110,6 +110,7 @@ struct sc_trace_sys *sc_trace_sys_table(struct sc_tracer *tr, struct sc_process 
 		const struct sc_syscall_meta *m = tab->meta[nr];
 		struct sc_trace_sys *e = &s[nr];
 		e->meta = m;
+		e->namelen = m ? (uint8_t)strlen(m->name) : 0;
 		if (!m) {
 			e->nargs = 6;
 			e->traced = name_selected(tr, "", 0) && !tr->sel_none;

@@ -45,25 +45,23 @@ void tb_printf(struct sc_tbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+const char sc_digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 void tb_udec(struct sc_tbuf *b, uint64_t v)
 {
-	char tmp[24];
-	int i = sizeof tmp;
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	tb_putn(b, tmp + i, sizeof tmp - (size_t)i);
+	char *q = tb_reserve(b, 20);
+	if (q)
+		tb_commit(b, fmt_udec(q, v));
 }
 
 void tb_dec(struct sc_tbuf *b, int64_t v)
 {
-	if (v < 0) {
-		tb_putc(b, '-');
-		tb_udec(b, (uint64_t)0 - (uint64_t)v);
-	} else {
-		tb_udec(b, (uint64_t)v);
-	}
+	char *q = tb_reserve(b, 21);
+	if (q)
+		tb_commit(b, fmt_dec(q, v));
 }
 
 void tb_hex(struct sc_tbuf *b, uint64_t v)
@@ -72,13 +70,14 @@ void tb_hex(struct sc_tbuf *b, uint64_t v)
 		tb_putc(b, '0');
 		return;
 	}
-	char tmp[20];
-	int i = sizeof tmp;
-	while (v) {
-		tmp[--i] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	}
-	tmp[--i] = 'x';
-	tmp[--i] = '0';
-	tb_putn(b, tmp + i, sizeof tmp - (size_t)i);
+	unsigned n = 2 + (unsigned)(64 - __builtin_clzll(v) + 3) / 4;
+	if (__builtin_expect(b->len + n + 1 > b->cap, 0) && !tb_grow(b, n))
+		return;
+	char *s = b->p + b->len, *e = s + n;
+	*e = 0;
+	for (; v; v >>= 4)
+		*--e = "0123456789abcdef"[v & 15];
+	s[0] = '0';
+	s[1] = 'x';
+	b->len += n;
 }

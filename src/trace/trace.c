@@ -352,16 +352,25 @@ static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_th
 	struct sc_tbuf *b = &tl->line;
 	b->len = 0;
 	b->lost = false;
-	leader(tr, b, &c->wall);
-	char tmp[40];
+	if (tr->show_pid || tr->tflag || (tr->flags & SC_TRACE_F_RELATIVE))
+		leader(tr, b, &c->wall);
 	c->name_pos = (uint32_t)b->len;
-	tb_puts(b, sc_trace_sys_name(c, tmp, sizeof tmp));
-	tb_putc(b, '(');
+	const struct sc_trace_sys *s = c->sys;
+	char *q;
+	if (s->meta && (q = tb_reserve(b, s->namelen + 1u))) {
+		__builtin_memcpy(q, s->meta->name, s->namelen);
+		q[s->namelen] = '(';
+		tb_commit(b, q + s->namelen + 1);
+	} else if (!s->meta) {
+		char tmp[40];
+		tb_puts(b, sc_trace_sys_name(c, tmp, sizeof tmp));
+		tb_putc(b, '(');
+	}
 	struct sc_tprint tp = { tr, p, t, c, b, c->arch, false };
 	c->next_arg = 0;
 	c->nargs_printed = 0;
 	c->args_set = 0;
-	bool complete = print_args(&tp);
+	bool complete = s->special || s->nargs ? print_args(&tp) : true;
 	c->decoded = complete;
 	c->flushed = 0;
 	c->open = false;
@@ -450,26 +459,12 @@ static void drop_open(struct sc_tracer *tr, struct sc_trace_tls *tl, const char 
 	out_unlock(tr);
 }
 
-static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
-		       struct sc_trace_tls *tl, bool noreturn)
+/* The return value, when not a plain number: "?", the restart codes, "-1 ENOENT (...)",
+ * the return kinds, the text a decoder added. */
+static void put_ret(struct sc_tprint *tp, bool noreturn, int kind)
 {
-	struct sc_trace_call *c = &tl->call;
-	struct sc_tbuf *b = &tl->line;
-	struct sc_tprint tp = { tr, p, t, c, b, c->arch, true };
-	print_args(&tp);
-	size_t args_end = b->len;
-	tb_puts(b, ") ");
-	size_t col = b->len, want = (size_t)tr->column;
-	if (col < want) {
-		static const char spaces[65] = "                                                                ";
-		while (col < want) {
-			size_t n = want - col < 64 ? want - col : 64;
-			tb_putn(b, spaces, n);
-			col += n;
-		}
-	}
-	tb_puts(b, "= ");
-	size_t ret_pos = b->len;
+	struct sc_trace_call *c = tp->c;
+	struct sc_tbuf *b = tp->b;
 	if (noreturn) {
 		tb_putc(b, '?');
 	} else if (c->err == 4 /* EINTR */ && c->sys->eintr != SC_EINTR_PLAIN) {
@@ -494,17 +489,16 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thr
 			tb_printf(b, "Unknown error %d", c->err);
 		tb_putc(b, ')');
 	} else {
-		int kind = c->ret_override >= 0 ? c->ret_override : c->sys->ret;
 		switch (kind) {
 		case TR_hex: tb_hex(b, (uint64_t)c->ret); break;
 		case TR_oct: tb_printf(b, "%#llo", (unsigned long long)c->ret); break;
 		case TR_udec: tb_udec(b, (uint64_t)c->ret); break;
-		case TR_fd: tp_fd(&tp, (int)c->ret); break;
+		case TR_fd: tp_fd(tp, (int)c->ret); break;
 		case TR_signo:
 			tb_dec(b, c->ret);
 			if (c->ret > 0 && c->ret <= 64) {
 				tb_puts(b, " (");
-				tp_signame(&tp, (int)c->ret);
+				tp_signame(tp, (int)c->ret);
 				tb_putc(b, ')');
 			}
 			break;
@@ -517,13 +511,51 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thr
 			tb_putc(b, ')');
 		}
 	}
-	size_t ret_end = b->len;
-	if ((tr->flags & SC_TRACE_F_DURATION) && !noreturn) {
-		int64_t d = c->dur_ns;
-		tb_printf(b, " <%lld.%06lld>", (long long)(d / 1000000000),
-			  (long long)(d % 1000000000 / 1000));
+}
+
+static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+		       struct sc_trace_tls *tl, bool noreturn)
+{
+	struct sc_trace_call *c = &tl->call;
+	struct sc_tbuf *b = &tl->line;
+	struct sc_tprint tp = { tr, p, t, c, b, c->arch, true };
+	if (c->next_arg < c->sys->nargs || c->sys->special)
+		print_args(&tp);
+	size_t args_end = b->len;
+	/* ") ", the padding to the column, "= ", and a plain number with its newline at once */
+	size_t col = b->len + 2, want = (size_t)tr->column, pad = col < want ? want - col : 0;
+	char *q = tb_reserve(b, pad + 4 + 22);
+	if (q) {
+		q[0] = ')';
+		memset(q + 1, ' ', pad + 1);
+		q += pad + 2;
+		q[0] = '=';
+		q[1] = ' ';
+		q += 2;
 	}
-	tb_putc(b, '\n');
+	size_t ret_pos = q ? (size_t)(q - b->p) : b->len;
+	int kind = c->ret_override >= 0 ? c->ret_override : c->sys->ret;
+	size_t ret_end;
+	bool fd = kind == TR_fd && !(tr->flags & SC_TRACE_F_FDPATH);
+	if (q && !noreturn && !c->err && !c->aux && (kind == TR_dec || kind == TR_udec || fd) &&
+	    !(tr->flags & SC_TRACE_F_DURATION)) {
+		q = kind == TR_udec ? fmt_udec(q, (uint64_t)c->ret)
+				    : fmt_dec(q, fd ? (int)c->ret : c->ret);
+		ret_end = (size_t)(q - b->p);
+		*q++ = '\n';
+		tb_commit(b, q);
+	} else {
+		if (q)
+			tb_commit(b, q);
+		put_ret(&tp, noreturn, kind);
+		ret_end = b->len;
+		if ((tr->flags & SC_TRACE_F_DURATION) && !noreturn) {
+			int64_t d = c->dur_ns;
+			tb_printf(b, " <%lld.%06lld>", (long long)(d / 1000000000),
+				  (long long)(d % 1000000000 / 1000));
+		}
+		tb_putc(b, '\n');
+	}
 	if ((tr->flags & SC_TRACE_F_SUCCESS) && (c->err || noreturn))
 		return;
 	if ((tr->flags & SC_TRACE_F_FAILED) && !c->err)

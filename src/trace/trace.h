@@ -97,6 +97,7 @@ struct sc_trace_sys {
 	uint8_t ret, special, nargs, outs, eintr;
 	bool traced;                        /* selected by -e trace= */
 	uint8_t kind;                       /* SC_TSYS_* */
+	uint8_t namelen;                    /* strlen(meta->name) */
 	struct sc_trace_arg args[6];
 };
 
@@ -265,6 +266,58 @@ static inline void tb_putc(struct sc_tbuf *b, char c)
 static inline void tb_puts(struct sc_tbuf *b, const char *s)
 {
 	tb_putn(b, s, __builtin_strlen(s));
+}
+
+/* Room for n more characters (and the NUL): where they go, or NULL (out of memory). The
+ * caller writes through its own pointer and ends with tb_commit: the buffer's length and
+ * pointer are then not reloaded after every character stored (char stores alias them). */
+static inline char *tb_reserve(struct sc_tbuf *b, size_t n)
+{
+	if (__builtin_expect(b->len + n + 1 > b->cap, 0) && !tb_grow(b, n))
+		return NULL;
+	return b->p + b->len;
+}
+
+static inline void tb_commit(struct sc_tbuf *b, char *end)
+{
+	*end = 0;
+	b->len = (size_t)(end - b->p);
+}
+
+/* The decimal digits of v at q (at most 20), two at a time: the end. Written in place, not
+ * built in a small array and copied, whose wide load would wait for the byte stores to retire
+ * (a store-forwarding stall). */
+extern const char sc_digit_pairs[201];
+static inline char *fmt_udec(char *q, uint64_t v)
+{
+	unsigned n = 1;
+	for (uint64_t x = v; x >= 10000; x /= 10000)
+		n += 4;
+	uint64_t top = v;
+	while (top >= 10000)
+		top /= 10000;
+	n += (top >= 10) + (top >= 100) + (top >= 1000);
+	char *e = q + n;
+	for (q = e; v >= 100; v /= 100) {
+		q -= 2;
+		__builtin_memcpy(q, &sc_digit_pairs[2 * (v % 100)], 2);
+	}
+	if (v >= 10) {
+		q -= 2;
+		__builtin_memcpy(q, &sc_digit_pairs[2 * v], 2);
+	} else {
+		*--q = (char)('0' + v);
+	}
+	return e;
+}
+
+static inline char *fmt_dec(char *q, int64_t v)
+{
+	if (v < 0) {
+		*q++ = '-';
+		return fmt_udec(q, (uint64_t)0 - (uint64_t)v);
+	}
+	return fmt_udec(q, (uint64_t)v);
 }
 void tb_printf(struct sc_tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tb_dec(struct sc_tbuf *b, int64_t v);
