@@ -12,6 +12,7 @@ struct sc_trace_tls {
 	struct sc_tracer *tr;
 	struct sc_trace_call call;
 	struct sc_tbuf line, json;
+	struct sc_tbuf *lb;      /* the current call's line: `line`, or the output itself (direct) */
 	struct sc_tbuf deferred; /* signal lines that arrive inside a call: after its line */
 	bool in_call;            /* inside a call whose line is being printed */
 	int tid;

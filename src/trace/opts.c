@@ -446,6 +446,7 @@ syscorn_err syscorn_trace(syscorn *p, const syscorn_trace_opts *o, syscorn_trace
 	struct sc_tracer *tr = calloc(1, sizeof *tr);
 	if (!tr)
 		return SYSCORN_ERR_NOMEM;
+	tr->line_at = SIZE_MAX;
 	tr->flags = o->flags;
 	if (o->follow)
 		tr->flags |= SC_TRACE_F_FOLLOW;

@@ -72,9 +72,14 @@ void sc_trace_lost(struct sc_tracer *tr)
 
 static void out_flush_locked(struct sc_tracer *tr)
 {
-	if (tr->out.len && tr->write)
-		tr->write(tr->write_data, tr->pid, tr->out.p, tr->out.len);
-	tr->out.len = 0;
+	size_t n = tr->line_at < tr->out.len ? tr->line_at : tr->out.len;
+	if (n && tr->write)
+		tr->write(tr->write_data, tr->pid, tr->out.p, n);
+	if (n < tr->out.len) /* the start of a direct line: kept */
+		memmove(tr->out.p, tr->out.p + n, tr->out.len - n);
+	tr->out.len -= n;
+	if (tr->line_at != SIZE_MAX)
+		tr->line_at = 0;
 }
 
 /* The lock is taken once a thread was created (before it exists): not for one thread. */
@@ -154,6 +159,13 @@ static void out_unlock(struct sc_tracer *tr)
  * buffer cannot grow (out of memory: what is pending, then the text itself). */
 static void out_put_locked(struct sc_tracer *tr, const char *s, size_t n)
 {
+	if (__builtin_expect(tr->line_at != SIZE_MAX, 0)) {
+		/* a direct line is half written: this goes before it (as it would without) */
+		out_flush_locked(tr);
+		if (tr->write)
+			tr->write(tr->write_data, tr->pid, s, n);
+		return;
+	}
 	tr->out.lost = false;
 	tb_putn(&tr->out, s, n);
 	if (tr->out.lost) {
@@ -345,12 +357,31 @@ const char *sc_trace_sys_name(const struct sc_trace_call *c, char *tmp, size_t n
 	return tmp;
 }
 
+/* Whether a call's line can be written straight into the output: nothing can come between its
+ * entry and its exit there (one thread, no other process sharing the output, no line that goes
+ * out at entry), the whole line is kept (no -z/-Z, not JSON), and the call neither forks (the
+ * child would inherit half a line) nor ends the program (execve's line is written early). */
+static bool direct_ok(const struct sc_tracer *tr, const struct sc_trace_sys *s)
+{
+	return !__atomic_load_n(&tr->threaded, __ATOMIC_RELAXED) && !tr->shared && !s->kind &&
+	       s->special != TS_execve &&
+	       !(tr->flags & (SC_TRACE_F_UNBUFFERED | SC_TRACE_F_JSON | SC_TRACE_F_SUCCESS |
+			      SC_TRACE_F_FAILED));
+}
+
 static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 			struct sc_trace_tls *tl)
 {
 	struct sc_trace_call *c = &tl->call;
 	struct sc_tbuf *b = &tl->line;
-	b->len = 0;
+	if (direct_ok(tr, c->sys)) {
+		/* straight into the output: no copy of the line, no locking */
+		b = &tr->out;
+		tr->line_at = b->len;
+	} else {
+		b->len = 0;
+	}
+	tl->lb = b;
 	b->lost = false;
 	if (tr->show_pid || tr->tflag || (tr->flags & SC_TRACE_F_RELATIVE))
 		leader(tr, b, &c->wall);
@@ -517,13 +548,14 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thr
 		       struct sc_trace_tls *tl, bool noreturn)
 {
 	struct sc_trace_call *c = &tl->call;
-	struct sc_tbuf *b = &tl->line;
+	struct sc_tbuf *b = tl->lb;
 	struct sc_tprint tp = { tr, p, t, c, b, c->arch, true };
 	if (c->next_arg < c->sys->nargs || c->sys->special)
 		print_args(&tp);
 	size_t args_end = b->len;
 	/* ") ", the padding to the column, "= ", and a plain number with its newline at once */
-	size_t col = b->len + 2, want = (size_t)tr->column, pad = col < want ? want - col : 0;
+	size_t start = b == &tr->out ? tr->line_at : 0;
+	size_t col = b->len - start + 2, want = (size_t)tr->column, pad = col < want ? want - col : 0;
 	char *q = tb_reserve(b, pad + 4 + 22);
 	if (q) {
 		q[0] = ')';
@@ -555,6 +587,18 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thr
 				  (long long)(d % 1000000000 / 1000));
 		}
 		tb_putc(b, '\n');
+	}
+	if (b == &tr->out) {
+		/* direct: the line is in the output already (dropped whole if incomplete) */
+		if (b->lost) {
+			sc_trace_lost(tr);
+			b->len = tr->line_at;
+			b->lost = false;
+		}
+		tr->line_at = SIZE_MAX;
+		if (b->len >= 32768)
+			out_flush_locked(tr);
+		return;
 	}
 	if ((tr->flags & SC_TRACE_F_SUCCESS) && (c->err || noreturn))
 		return;

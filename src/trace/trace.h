@@ -193,6 +193,10 @@ struct sc_tracer {
 	pthread_mutex_t lock; /* output, counts, lazily built tables, once threads share them */
 	bool threaded;        /* a thread was created: take the lock */
 	struct sc_tbuf out;   /* pending output */
+	/* A line written straight into `out` (one thread, one process, buffered text: no other
+	 * line can come between its two halves): where it starts, SIZE_MAX when none. Its start
+	 * stays in `out` when what is before it is written. */
+	size_t line_at;
 	struct timespec last; /* -r */
 	struct sc_trace_sys *sys[2]; /* per architecture, by number */
 	unsigned nsys[2];
