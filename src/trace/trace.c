@@ -556,10 +556,14 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thr
 	/* ") ", the padding to the column, "= ", and a plain number with its newline at once */
 	size_t start = b == &tr->out ? tr->line_at : 0;
 	size_t col = b->len - start + 2, want = (size_t)tr->column, pad = col < want ? want - col : 0;
-	char *q = tb_reserve(b, pad + 4 + 22);
+	char *q = tb_reserve(b, (pad < 48 ? 48 : pad) + 4 + 22);
 	if (q) {
+		static const char spaces[48] = "                                                ";
 		q[0] = ')';
-		memset(q + 1, ' ', pad + 1);
+		if (pad < 48) /* a fixed-size copy: a few vector stores, no call */
+			__builtin_memcpy(q + 1, spaces, 48);
+		else
+			memset(q + 1, ' ', pad + 1);
 		q += pad + 2;
 		q[0] = '=';
 		q[1] = ' ';
@@ -699,7 +703,7 @@ static const struct sc_trace_sys *trace_pick(struct sc_tracer *tr, struct sc_pro
 }
 
 /* The call's entry: its state, the start of its line. */
-static void trace_begin(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+static inline __attribute__((always_inline)) void trace_begin(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 			struct sc_trace_tls *tl, const struct sc_trace_sys *s,
 			const syscorn_syscall *sc, bool show, bool count)
 {
@@ -911,7 +915,7 @@ void sc_trace_detach(struct sc_tracer *tr)
 }
 
 /* The call's exit, with the result the guest gets: the rest of the line, the counts. */
-static void trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+static inline __attribute__((always_inline)) void trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 			 struct sc_trace_tls *tl, uint64_t r)
 {
 	struct sc_trace_call *c = &tl->call;

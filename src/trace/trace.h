@@ -292,16 +292,14 @@ static inline void tb_commit(struct sc_tbuf *b, char *end)
  * built in a small array and copied, whose wide load would wait for the byte stores to retire
  * (a store-forwarding stall). */
 extern const char sc_digit_pairs[201];
+extern const uint64_t sc_pow10[20];
 static inline char *fmt_udec(char *q, uint64_t v)
 {
-	unsigned n = 1;
-	for (uint64_t x = v; x >= 10000; x /= 10000)
-		n += 4;
-	uint64_t top = v;
-	while (top >= 10000)
-		top /= 10000;
-	n += (top >= 10) + (top >= 100) + (top >= 1000);
-	char *e = q + n;
+	/* the digit count from the bit count (log10 2 ~ 1233/4096), then one comparison */
+	unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+	char *e = q + t + (v >= sc_pow10[t]);
+	if (e == q)
+		e++; /* v = 0 */
 	for (q = e; v >= 100; v /= 100) {
 		q -= 2;
 		__builtin_memcpy(q, &sc_digit_pairs[2 * (v % 100)], 2);
