@@ -675,8 +675,8 @@ static const struct sc_trace_sys unknown_sys = { .nargs = 6, .traced = true, .ar
 
 /* What the tracer does with syscall nr: show it, count it; NULL when nothing (neither, and no
  * fork whose child it must know about). */
-static const struct sc_trace_sys *trace_pick(struct sc_tracer *tr, struct sc_process *p,
-					     uint64_t nr, bool *show, bool *count)
+static inline const struct sc_trace_sys *trace_pick(struct sc_tracer *tr, struct sc_process *p,
+						    uint64_t nr, bool *show, bool *count)
 {
 	if (__builtin_expect(tr->arch < 0, 0))
 		tr->arch = sc_trace_arch(p);
@@ -703,9 +703,11 @@ static const struct sc_trace_sys *trace_pick(struct sc_tracer *tr, struct sc_pro
 }
 
 /* The call's entry: its state, the start of its line. */
-static inline __attribute__((always_inline)) void trace_begin(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
-			struct sc_trace_tls *tl, const struct sc_trace_sys *s,
-			const syscorn_syscall *sc, bool show, bool count)
+/* (inline: it is most of the tracer's BEFORE hook, whose cost every traced call pays) */
+static inline __attribute__((always_inline)) void
+trace_begin(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+	    struct sc_trace_tls *tl, const struct sc_trace_sys *s, const syscorn_syscall *sc,
+	    bool show, bool count)
 {
 	struct sc_trace_call *c = &tl->call;
 	c->sys = s;
@@ -728,12 +730,12 @@ static inline __attribute__((always_inline)) void trace_begin(struct sc_tracer *
 	tl->cur = sc;
 	tl->show = show;
 	tl->count = count;
-	tl->new_process = false;
-	tl->pid = tr->pid;
-	tl->ctid = tl->tid;
 	if (show)
 		trace_enter(tr, p, t, tl);
 	if (forks(c)) {
+		/* what tells the child from the parent when the call returns */
+		tl->pid = tr->pid;
+		tl->ctid = tl->tid;
 		sc_trace_out_flush(tr);
 		/* A thread to come (CLONE_THREAD, in clone's flags or clone3's struct): from now on
 		 * the output, the counts and the tables are shared; the lock is on before the thread
@@ -914,9 +916,11 @@ void sc_trace_detach(struct sc_tracer *tr)
 		detach(tr, &tl->attached);
 }
 
-/* The call's exit, with the result the guest gets: the rest of the line, the counts. */
-static inline __attribute__((always_inline)) void trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
-			 struct sc_trace_tls *tl, uint64_t r)
+/* The call's exit, with the result the guest gets: the rest of the line, the counts. (Inline:
+ * most of the tracer's AFTER hook.) */
+static inline __attribute__((always_inline)) void
+trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+	     struct sc_trace_tls *tl, uint64_t r)
 {
 	struct sc_trace_call *c = &tl->call;
 	const struct sc_trace_sys *s = c->sys;
