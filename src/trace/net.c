@@ -1,6 +1,6 @@
 /* Sockets as strace prints them: families, types and protocols, socket addresses, socket
- * options, and the message headers of sendmsg/recvmsg with their control messages. */
-#include "trace.h"
+ * options; sendmsg/recvmsg around the message headers of net_msg.c. */
+#include "print.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,25 +45,37 @@ static void print_protocol(struct sc_tprint *tp, int family, uint32_t proto)
 /* A socket address of len bytes: {sa_family=AF_UNIX, sun_path="..."}, ... */
 void tp_sockaddr(struct sc_tprint *tp, uint64_t addr, int64_t len)
 {
-	struct sc_tbuf *b = tp->b;
 	uint8_t sa[128];
 	if (!addr) {
-		tb_puts(b, "NULL");
+		tb_puts(tp->b, "NULL");
 		return;
 	}
-	if (len <= 0 || len > (int64_t)sizeof sa) {
+	if (len <= 0 || len > (int64_t)sizeof sa || !tp_read(tp, addr, sa, (size_t)len)) {
 		tp_addr(tp, addr);
 		return;
 	}
-	if (!tp_read(tp, addr, sa, (size_t)len)) {
-		tp_addr(tp, addr);
-		return;
-	}
+	tp_sockaddr_data(tp, sa, (size_t)len);
+}
+
+/* inet_addr("127.0.0.1"): the text is a string to strace, in hex under -xx. */
+void tp_inet_addr(struct sc_tprint *tp, const uint8_t *a)
+{
+	char txt[16];
+	int n = snprintf(txt, sizeof txt, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	tb_puts(tp->b, "inet_addr(");
+	tp_quoted(tp->b, (const uint8_t *)txt, (size_t)n, 0, tp->tr->xflag, NULL);
+	tb_putc(tp->b, ')');
+}
+
+/* The address itself, len bytes (1 to 128) already read: control messages carry some. */
+void tp_sockaddr_data(struct sc_tprint *tp, const uint8_t *sa, size_t len)
+{
+	struct sc_tbuf *b = tp->b;
 	uint16_t fam = len >= 2 ? (uint16_t)(sa[0] | sa[1] << 8) : 0;
 	tb_puts(b, "{sa_family=");
 	tp_xlat_enum(tp, &sc_xlat_address_families, fam);
 	if (fam == AF_UNIX_) {
-		size_t n = (size_t)len - 2;
+		size_t n = len - 2;
 		const uint8_t *path = sa + 2;
 		tb_puts(b, ", sun_path=");
 		if (n && path[0] == 0) { /* abstract */
@@ -74,8 +86,8 @@ void tp_sockaddr(struct sc_tprint *tp, uint64_t addr, int64_t len)
 			tp_quoted(b, path, l, 0, tp->tr->xflag, NULL);
 		}
 	} else if (fam == AF_INET_ && len >= 16) {
-		tb_printf(b, ", sin_port=htons(%u), sin_addr=inet_addr(\"%u.%u.%u.%u\")",
-			  (unsigned)(sa[2] << 8 | sa[3]), sa[4], sa[5], sa[6], sa[7]);
+		tb_printf(b, ", sin_port=htons(%u), sin_addr=", (unsigned)(sa[2] << 8 | sa[3]));
+		tp_inet_addr(tp, sa + 4);
 	} else if (fam == AF_INET6_ && len >= 24) {
 		char txt[64];
 		size_t o = 0;
@@ -105,11 +117,13 @@ void tp_sockaddr(struct sc_tprint *tp, uint64_t addr, int64_t len)
 		}
 		uint32_t flow = (uint32_t)sa[4] << 24 | (uint32_t)sa[5] << 16 | (uint32_t)sa[6] << 8 | sa[7];
 		uint32_t scope = len >= 28 ? (uint32_t)(sa[24] | sa[25] << 8 | sa[26] << 16 | (uint32_t)sa[27] << 24) : 0;
-		tb_printf(b, ", sin6_port=htons(%u), sin6_flowinfo=htonl(%u), inet_pton(AF_INET6, \"%s\", "
-			     "&sin6_addr), sin6_scope_id=%u", (unsigned)(sa[2] << 8 | sa[3]), flow, txt, scope);
+		tb_printf(b, ", sin6_port=htons(%u), sin6_flowinfo=htonl(%u), inet_pton(AF_INET6, ",
+			  (unsigned)(sa[2] << 8 | sa[3]), flow);
+		tp_quoted(b, (const uint8_t *)txt, o, 0, tp->tr->xflag, NULL);
+		tb_printf(b, ", &sin6_addr), sin6_scope_id=%u", scope);
 	} else if (len > 2) {
 		tb_puts(b, ", sa_data=");
-		tp_quoted(b, sa + 2, (size_t)len - 2, 0, tp->tr->xflag, NULL);
+		tp_quoted(b, sa + 2, len - 2, 0, tp->tr->xflag, NULL);
 	}
 	tb_putc(b, '}');
 }
@@ -219,119 +233,38 @@ static bool dec_recvfrom(struct sc_tprint *tp)
 
 /* ------------------------------------------------------------------ messages */
 
-struct kmsghdr {
-	uint64_t name;
-	uint32_t namelen, pad;
-	uint64_t iov, iovlen, control, controllen;
-	uint32_t flags, pad2;
-};
-
-static void print_cmsgs(struct sc_tprint *tp, uint64_t addr, uint64_t len)
-{
-	struct sc_tbuf *b = tp->b;
-	if (!addr || !len) {
-		tp_addr(tp, addr);
-		return;
-	}
-	uint8_t buf[1024];
-	if (len > sizeof buf)
-		len = sizeof buf;
-	if (!tp_read(tp, addr, buf, (size_t)len)) {
-		tp_addr(tp, addr);
-		return;
-	}
-	tb_putc(b, '[');
-	uint64_t off = 0;
-	for (int n = 0; off + 16 <= len; n++) {
-		uint64_t clen;
-		int32_t level, type;
-		memcpy(&clen, buf + off, 8);
-		memcpy(&level, buf + off + 8, 4);
-		memcpy(&type, buf + off + 12, 4);
-		if (n)
-			tb_puts(b, ", ");
-		tb_printf(b, "{cmsg_len=%llu, cmsg_level=", (unsigned long long)clen);
-		tp_xlat_enum(tp, &sc_xlat_socket_levels, (uint32_t)level);
-		tb_puts(b, ", cmsg_type=");
-		if (level == 1)
-			tp_xlat_enum(tp, &sc_xlat_scm_types, (uint32_t)type);
-		else
-			tb_hex(b, (uint32_t)type);
-		if (clen > 16 && off + clen <= len) {
-			const uint8_t *d = buf + off + 16;
-			size_t dl = (size_t)clen - 16;
-			tb_puts(b, ", cmsg_data=");
-			if (level == 1 && type == 1) {
-				tb_putc(b, '[');
-				for (size_t i = 0; i + 4 <= dl; i += 4) {
-					int32_t fd;
-					memcpy(&fd, d + i, 4);
-					if (i)
-						tb_puts(b, ", ");
-					tp_fd(tp, fd);
-				}
-				tb_putc(b, ']');
-			} else if (level == 1 && type == 2 && dl >= 12) {
-				int32_t v[3];
-				memcpy(v, d, 12);
-				tb_printf(b, "{pid=%d, uid=%u, gid=%u}", v[0], (uint32_t)v[1], (uint32_t)v[2]);
-			} else {
-				tp_quoted(b, d, dl, TQ_HEX, tp->tr->xflag, NULL);
-			}
-		}
-		tb_putc(b, '}');
-		if (clen < 16)
-			break;
-		off += (clen + 7) & ~7ull;
-	}
-	tb_putc(b, ']');
-}
-
-void tp_print_iov(struct sc_tprint *tp, uint64_t addr, uint64_t cnt, bool data, uint64_t limit);
-
-static void print_msghdr(struct sc_tprint *tp, uint64_t addr, uint64_t data_limit, bool out)
-{
-	struct sc_tbuf *b = tp->b;
-	struct kmsghdr m;
-	if (!addr) {
-		tb_puts(b, "NULL");
-		return;
-	}
-	if (!tp_read(tp, addr, &m, sizeof m)) {
-		tp_addr(tp, addr);
-		return;
-	}
-	tb_puts(b, "{msg_name=");
-	tp_sockaddr(tp, m.name, m.namelen);
-	tb_printf(b, ", msg_namelen=%u, msg_iov=", m.namelen);
-	tp_print_iov(tp, m.iov, m.iovlen, true, data_limit);
-	tb_printf(b, ", msg_iovlen=%llu, msg_control=", (unsigned long long)m.iovlen);
-	print_cmsgs(tp, m.control, m.controllen);
-	tb_printf(b, ", msg_controllen=%llu, msg_flags=", (unsigned long long)m.controllen);
-	tp_xlat_flags(tp, &sc_xlat_msg_flags, m.flags);
-	tb_putc(b, '}');
-	(void)out;
-}
-
+/* recvmsg keeps msg_namelen as the caller gave it (saved[1], saved[0] set when the header
+ * was readable at entry): strace shows "N => M" and, after a failure, only {msg_namelen=N}. */
 static bool dec_msg(struct sc_tprint *tp)
 {
-	bool recv = tp->c->sys->meta->name[0] == 'r';
+	struct sc_trace_call *c = tp->c;
+	bool recv = c->sys->meta->name[0] == 'r';
 	if (!tp->exiting) {
 		arg(tp, 0, TP_fd, NULL);
-		if (recv)
+		if (recv) {
+			uint8_t h[56];
+			int32_t l = 0;
+			c->saved[0] = tp_read(tp, ARG(1), h, sizeof h);
+			if (c->saved[0])
+				memcpy(&l, h + 8, 4);
+			c->saved[1] = (uint64_t)(int64_t)l;
 			return false;
+		}
 		tp_sep(tp, 1);
-		print_msghdr(tp, ARG(1), ~0ull, false);
+		tp_msghdr_at(tp, ARG(1), NULL, ~0ull);
 		arg(tp, 2, TP_flags, &sc_xlat_msg_flags);
 		return true;
 	}
 	if (!recv)
 		return true;
+	int32_t user = (int32_t)c->saved[1];
 	tp_sep(tp, 1);
-	if (tp->c->err)
+	if (!c->saved[0])
 		tp_addr(tp, ARG(1));
+	else if (c->err)
+		tb_printf(tp->b, "{msg_namelen=%d}", user);
 	else
-		print_msghdr(tp, ARG(1), (uint64_t)tp->c->ret, true);
+		tp_msghdr_at(tp, ARG(1), &user, (uint64_t)c->ret);
 	arg(tp, 2, TP_flags, &sc_xlat_msg_flags);
 	return true;
 }

@@ -466,6 +466,7 @@ syscorn_err syscorn_trace(syscorn *p, const syscorn_trace_opts *o, syscorn_trace
 	tr->xflag = o->xflag;
 	tr->tflag = o->tflag;
 	tr->column = o->column;
+	tr->optmem_max = tp_optmem_max_read();
 	if (o->quiet >= 2)
 		tr->flags |= SC_TRACE_F_QUIET_EXIT; /* -qq: no "+++ exited with" lines */
 	tr->write = write;

@@ -252,15 +252,20 @@ const char *tp_xlat_name(const struct sc_tprint *tp, const struct sc_xlat *x, ui
 /* printxval: the name, or the number in hex with the "X_???" comment. */
 bool tp_xlat_enum(struct sc_tprint *tp, const struct sc_xlat *x, uint64_t v)
 {
+	return tp_xlat_enum_as(tp, x, v, x->unknown);
+}
+
+bool tp_xlat_enum_as(struct sc_tprint *tp, const struct sc_xlat *x, uint64_t v, const char *unknown)
+{
 	const char *n = tp_xlat_name(tp, x, v);
 	if (n) {
 		tb_puts(tp->b, n);
 		return true;
 	}
 	tb_hex(tp->b, v);
-	if (x->unknown) {
+	if (unknown) {
 		tb_puts(tp->b, " /* ");
-		tb_puts(tp->b, x->unknown);
+		tb_puts(tp->b, unknown);
 		tb_puts(tp->b, " */");
 	}
 	return false;

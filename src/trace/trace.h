@@ -186,6 +186,7 @@ struct sc_tracer {
 	int xflag;            /* -x: 1, -xx: 2 */
 	int tflag;            /* -t: 1, -tt: 2, -ttt: 3 */
 	int column;           /* -a: where " = " goes (40) */
+	size_t optmem_max;    /* the most control data a message header shows (net_msg.c) */
 	int pid;              /* the guest's pid for [pid N] and JSON */
 	bool show_pid;        /* -f with more than one process: [pid N] prefixes */
 	syscorn_trace_write_fn write;
@@ -364,6 +365,7 @@ bool tp_array_cut(struct sc_tprint *tp, struct sc_tbuf *b, uint64_t i);
 bool ts_decode(struct sc_tprint *tp);
 bool ts_decode_net(struct sc_tprint *tp);     /* net.c */
 void tp_sockaddr(struct sc_tprint *tp, uint64_t addr, int64_t len);
+size_t tp_optmem_max_read(void);              /* net_msg.c */
 
 /* Arch index for a process. */
 int sc_trace_arch(const struct sc_process *p);
