@@ -1,5 +1,6 @@
 /* trace2: the syscalls whose arguments the tracer decodes by their contents (futex by its op,
- * clone3's struct clone_args, openat2's struct open_how, the sendmmsg/recvmmsg vectors), with
+ * clone3's struct clone_args, openat2's struct open_how, the sendmmsg/recvmmsg vectors and
+ * the control messages of those and of sendmsg/recvmsg), with
  * ordinary, edge and failing arguments, for tests/e2e/strace.sh (diffed against real strace as
  * trace.c is). Raw syscall() throughout; stdout is fully buffered: the checks reach the trace
  * as one write at the end. A child's pid reaches the trace through kill(pid, 0), which the
@@ -240,17 +241,196 @@ static void mmsgs(void)
 	CHECK_SYS(syscall(SYS_close, sv[1]), "close");
 }
 
+/* Control data: room for a few cmsghdrs, aligned as the kernel wants it. */
+union ctl {
+	char buf[160];
+	struct cmsghdr h;
+};
+
+/* One control message at c (CMSG_SPACE(dlen) bytes are cleared first); returns that size. */
+static size_t cmsg_put(void *c, int level, int type, const void *data, size_t dlen)
+{
+	struct cmsghdr *h = c;
+	memset(h, 0, CMSG_SPACE(dlen));
+	h->cmsg_len = CMSG_LEN(dlen);
+	h->cmsg_level = level;
+	h->cmsg_type = type;
+	memcpy(CMSG_DATA(h), data, dlen);
+	return CMSG_SPACE(dlen);
+}
+
+static void close_fds(struct msghdr *m)
+{
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(m); h; h = CMSG_NXTHDR(m, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof fd, sizeof fd);
+			CHECK_SYS(syscall(SYS_close, fd), "close a received descriptor");
+		}
+	}
+}
+
+/* SCM_RIGHTS and SCM_CREDENTIALS through sendmsg/recvmsg and sendmmsg/recvmmsg over an AF_UNIX
+ * pair (the receiver has SO_PASSCRED: every message it gets carries credentials), then control
+ * data the tracer must walk as strace does: short, overlong, unknown levels and types. */
+static void cmsgs(void)
+{
+	int sv[2], pfd[2], on = 1;
+	struct ucred cr = { (pid_t)syscall(SYS_getpid), (uid_t)syscall(SYS_getuid), (gid_t)syscall(SYS_getgid) };
+	struct iovec out = { "fd", 2 };
+	char in[4][8];
+	struct iovec ins[4] = { { in[0], 8 }, { in[1], 8 }, { in[2], 8 }, { in[3], 8 } };
+	union ctl c[3], rc[4];
+	struct msghdr m;
+	struct k_mmsghdr mm[3], rm[4];
+	size_t n;
+
+	CHECK_SYS(syscall(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, sv), "socketpair");
+	CHECK_SYS(syscall(SYS_pipe2, pfd, O_CLOEXEC), "pipe2");
+	CHECK_SYS(syscall(SYS_setsockopt, sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on), "SO_PASSCRED");
+
+	/* sendmsg: two descriptors and our credentials in one buffer */
+	memset(&m, 0, sizeof m);
+	m.msg_iov = &out;
+	m.msg_iovlen = 1;
+	m.msg_control = c[0].buf;
+	n = cmsg_put(c[0].buf, SOL_SOCKET, SCM_RIGHTS, pfd, sizeof pfd);
+	n += cmsg_put(c[0].buf + n, SOL_SOCKET, SCM_CREDENTIALS, &cr, sizeof cr);
+	m.msg_controllen = n;
+	CHECK_EQ(syscall(SYS_sendmsg, sv[0], &m, 0), 2, "sendmsg SCM_RIGHTS and SCM_CREDENTIALS");
+	memset(&m, 0, sizeof m);
+	m.msg_iov = &ins[0];
+	m.msg_iovlen = 1;
+	m.msg_control = rc[0].buf;
+	m.msg_controllen = sizeof rc[0].buf;
+	CHECK_EQ(syscall(SYS_recvmsg, sv[1], &m, MSG_CMSG_CLOEXEC), 2, "recvmsg SCM_RIGHTS");
+	CHECK(!(m.msg_flags & MSG_CTRUNC), "recvmsg: all the control data");
+	close_fds(&m);
+
+	/* recvmsg: room for the credentials only, the descriptors are dropped (MSG_CTRUNC) */
+	m.msg_control = c[0].buf;
+	m.msg_controllen = CMSG_SPACE(sizeof pfd);
+	m.msg_iov = &out;
+	CHECK_EQ(syscall(SYS_sendmsg, sv[0], &m, 0), 2, "sendmsg SCM_RIGHTS");
+	m.msg_iov = &ins[0];
+	m.msg_control = rc[0].buf;
+	m.msg_controllen = CMSG_SPACE(sizeof cr);
+	/* (MSG_CTRUNC shows in the trace: qemu-aarch64, the arm64 reference, does not set it) */
+	CHECK_EQ(syscall(SYS_recvmsg, sv[1], &m, 0), 2, "recvmsg truncated control data");
+	m.msg_controllen = sizeof rc[0].buf;
+	CHECK_ERR(syscall(SYS_recvmsg, sv[1], &m, MSG_DONTWAIT), EAGAIN, "recvmsg nothing queued");
+
+	/* sendmmsg: descriptors, credentials, nothing; recvmmsg: each message's own control data */
+	memset(mm, 0, sizeof mm);
+	for (int i = 0; i < 3; i++) {
+		mm[i].msg_hdr.msg_iov = &out;
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	mm[0].msg_hdr.msg_control = c[1].buf;
+	mm[0].msg_hdr.msg_controllen = cmsg_put(c[1].buf, SOL_SOCKET, SCM_RIGHTS, pfd, sizeof pfd[0]);
+	mm[1].msg_hdr.msg_control = c[2].buf;
+	mm[1].msg_hdr.msg_controllen = cmsg_put(c[2].buf, SOL_SOCKET, SCM_CREDENTIALS, &cr, sizeof cr);
+	CHECK_EQ(syscall(SYS_sendmmsg, sv[0], mm, 3, 0), 3, "sendmmsg with control data");
+	memset(rm, 0, sizeof rm);
+	for (int i = 0; i < 4; i++) {
+		rm[i].msg_hdr.msg_iov = &ins[i];
+		rm[i].msg_hdr.msg_iovlen = 1;
+		rm[i].msg_hdr.msg_control = rc[i].buf;
+		rm[i].msg_hdr.msg_controllen = sizeof rc[i].buf;
+	}
+	CHECK_EQ(syscall(SYS_recvmmsg, sv[1], rm, 4, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL), 3,
+		 "recvmmsg with control data");
+	for (int i = 0; i < 3; i++)
+		close_fds(&rm[i].msg_hdr);
+
+	/* control data the kernel refuses, printed as it was given */
+	m.msg_iov = &out;
+	m.msg_control = c[0].buf;
+	int64_t ts[6] = { 1, 2, 3, 4, 5, 6 };
+	m.msg_controllen = cmsg_put(c[0].buf, SOL_SOCKET, 35 /* SO_TIMESTAMPNS */, ts, 16);
+	CHECK_ERR(syscall(SYS_sendmsg, sv[0], &m, 0), EINVAL, "sendmsg SO_TIMESTAMPNS");
+	m.msg_controllen = cmsg_put(c[0].buf, SOL_SOCKET, 37 /* SO_TIMESTAMPING */, ts, sizeof ts);
+	CHECK_ERR(syscall(SYS_sendmsg, sv[0], &m, 0), EINVAL, "sendmsg SO_TIMESTAMPING");
+	m.msg_controllen = cmsg_put(c[0].buf, SOL_SOCKET, 77, ts, 8);
+	CHECK_ERR(syscall(SYS_sendmsg, sv[0], &m, 0), EINVAL, "sendmsg unknown SOL_SOCKET type");
+	cr.uid = (uid_t)-1;
+	m.msg_controllen = cmsg_put(c[0].buf, SOL_SOCKET, SCM_CREDENTIALS, &cr, sizeof cr);
+	CHECK_ERR(syscall(SYS_sendmsg, sv[0], &m, 0), EINVAL, "sendmsg SCM_CREDENTIALS uid -1");
+	m.msg_control = BAD;
+	m.msg_controllen = 16;
+	CHECK_ERR(syscall(SYS_sendmsg, sv[0], &m, 0), EFAULT, "sendmsg control data unreadable");
+
+	/* control data the kernel ignores (too short for a cmsghdr, levels AF_UNIX has no use
+	 * for): sent, then received */
+	m.msg_control = c[0].buf;
+	m.msg_controllen = 8;
+	CHECK_EQ(syscall(SYS_sendmsg, sv[0], &m, 0), 2, "sendmsg control data shorter than a cmsghdr");
+	m.msg_iov = &ins[0];
+	m.msg_control = NULL;
+	m.msg_controllen = 0;
+	CHECK_EQ(syscall(SYS_recvmsg, sv[1], &m, 0), 2, "recvmsg without control buffer");
+	CHECK(m.msg_flags & MSG_CTRUNC, "recvmsg: credentials cut");
+	m.msg_iov = &out;
+	unsigned char tos[3] = { 0, 0xff, 0x10 };
+	uint32_t pktinfo[3] = { 0, 0x0100007f, 0x0200007f };
+	m.msg_control = c[0].buf;
+	m.msg_controllen = cmsg_put(c[0].buf, 0 /* SOL_IP */, 1 /* IP_TOS */, tos, sizeof tos);
+	n = cmsg_put(c[0].buf + m.msg_controllen, 0, 8 /* IP_PKTINFO */, pktinfo, sizeof pktinfo);
+	m.msg_controllen += n;
+	m.msg_controllen += cmsg_put(c[0].buf + m.msg_controllen, 1234, 5, tos, 1);
+	CHECK_EQ(syscall(SYS_sendmsg, sv[0], &m, 0), 2, "sendmsg SOL_IP and unknown levels");
+	m.msg_iov = &ins[0];
+	m.msg_control = rc[0].buf;
+	m.msg_controllen = sizeof rc[0].buf;
+	CHECK_EQ(syscall(SYS_recvmsg, sv[1], &m, 0), 2, "recvmsg the credentials alone");
+
+	CHECK_SYS(syscall(SYS_close, pfd[0]), "close");
+	CHECK_SYS(syscall(SYS_close, pfd[1]), "close");
+	CHECK_SYS(syscall(SYS_close, sv[0]), "close");
+	CHECK_SYS(syscall(SYS_close, sv[1]), "close");
+}
+
+/* A cmsg_len past msg_controllen (strace shows the data there is) and one shorter than a
+ * cmsghdr (the walk ends, the rest is "..."): the kernel refuses both; qemu-aarch64, the arm64
+ * reference, sends them. */
+static CHECK_UNUSED void cmsg_lens(void)
+{
+	int sv[2], fds[2] = { 0, 1 };
+	union ctl c;
+	struct iovec out = { "fd", 2 };
+	struct msghdr m;
+
+	CHECK_SYS(syscall(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, sv), "socketpair");
+	memset(&c, 0xee, sizeof c);
+	memset(&m, 0, sizeof m);
+	m.msg_iov = &out;
+	m.msg_iovlen = 1;
+	m.msg_control = c.buf;
+	m.msg_controllen = cmsg_put(c.buf, SOL_SOCKET, SCM_RIGHTS, fds, sizeof fds) + 8;
+	c.h.cmsg_len = 100;
+	CHECK_ERR(syscall(SYS_sendmsg, sv[0], &m, 0), EINVAL, "sendmsg cmsg_len too long");
+	c.h.cmsg_len = 8;
+	CHECK_ERR(syscall(SYS_sendmsg, sv[0], &m, 0), EINVAL, "sendmsg cmsg_len too short");
+	CHECK_SYS(syscall(SYS_close, sv[0]), "close");
+	CHECK_SYS(syscall(SYS_close, sv[1]), "close");
+}
+
 int main(void)
 {
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	futexes();
 	mmsgs();
-	/* qemu-aarch64 7.2 (the arm64 reference of tests/e2e/testprogs.sh) has neither */
+	cmsgs();
+	/* qemu-aarch64 7.2 (the arm64 reference of tests/e2e/testprogs.sh) has neither call, nor
+	 * the kernel's cmsg_len checks */
 	mark("x86-only");
 #ifdef __x86_64__
 	openat2s();
 	clones();
+	cmsg_lens();
 #endif
 	mark("end");
 	return check_done();

@@ -19,7 +19,8 @@
 # x86-64-only regions that testprogs/trace.c marks (faccessat "/trace-mark/x86-only" ... "end").
 #
 # Then one case per option (-s -x -xx -e trace= classes and ! -e signal= -z -Z -v -y -T -t -tt
-# -ttt -r -c -f -ff -o), the <unfinished ...> / <... resumed> split of -f (testprogs/interleave:
+# -ttt -r -c -f -ff -o), trace2 with the options its structures depend on (-y -s 1 -xx), the
+# <unfinished ...> / <... resumed> split of -f (testprogs/interleave:
 # a thread, a fork child), and --strace-format=json, checked field by field against the text
 # form.
 #
@@ -416,6 +417,19 @@ option_case -e-signal-none -e signal=none
 option_case -e-regex -e 'trace=/^(get|set)|stat'
 option_case -a30 -a 30
 option_case -qq -qq
+
+# trace2_option ID OPTS...: trace2 with these options: the descriptors in control messages
+# (-y), arrays cut short inside them and in the mmsghdr vectors (-s 1), address text (-xx).
+trace2_option() {
+	local id=trace2-opt$1
+	shift
+	want "$id" || return 0
+	trace_pair "$id" "$TP/trace2-x86_64" -- "$@"
+	compare "$id" text "$RESULTS/$id/reference.txt" "$RESULTS/$id/syscorn.txt" "$RESULTS/$id" "$@"
+}
+trace2_option -y -y
+trace2_option -s1 -s 1
+trace2_option -xx -xx
 
 # -c: the same syscalls with the same call and error counts (times are the emulator's).
 id=opt-c
