@@ -10,20 +10,20 @@
  * the output, the counts and the lazily built tables are shared (under tr->lock). */
 struct sc_trace_tls {
 	struct sc_tracer *tr;
-	struct sc_trace_call call;
-	struct sc_tbuf line, json;
-	struct sc_tbuf *lb;      /* the current call's line: `line`, or the output itself (direct) */
-	struct sc_tbuf deferred; /* signal lines that arrive inside a call: after its line */
-	bool in_call;            /* inside a call whose line is being printed */
-	int tid;
 	/* The call between the tracer's BEFORE and AFTER hooks (trace.c): the hooks' view of it
 	 * (NULL between calls), what to do with it, and what tells a fork's child. */
 	const syscorn_syscall *cur;
 	bool show, count, new_process;
+	bool in_call;            /* inside a call whose line is being printed */
+	int tid;
 	int pid, ctid;
+	struct sc_tbuf *lb;      /* the current call's line: `line`, or the output itself (direct) */
+	struct sc_tbuf line, json;
+	struct sc_tbuf deferred; /* signal lines that arrive inside a call: after its line */
 	struct timespec t0;      /* entry, when calls are timed */
 	bool attached;           /* -f on stderr: counted in the shared record's nprocs (from the
 				  * call that made the task to its "+++" line) */
+	struct sc_trace_call call; /* (last: its hot fields first, its big buffers last) */
 };
 
 /* -f: a thread of the process other than its first (registered by the clone that made it),

@@ -124,7 +124,6 @@ struct sc_trace_call {
 	struct timespec wall; /* entry, for -t and JSON */
 	int64_t dur_ns;    /* for -T and -c */
 	const char *aux;   /* text after the return value: "flags ...", "Timeout" */
-	char auxbuf[512];
 	int ret_override;  /* -1, or a TR_* the special decoder chose */
 	size_t flushed;    /* how much of the line went out at entry (unbuffered output) */
 	bool open;         /* -f: the entry went out as an open line (strace's printing_tcp) */
@@ -139,6 +138,7 @@ struct sc_trace_call {
 	uint32_t argpos[8];
 	const char *argname[8];
 	uint64_t argraw[8];
+	char auxbuf[512];  /* (last: the fields every call uses share fewer cache lines) */
 };
 
 /* What "--- SIGxxx {...} ---" shows. */
