@@ -8,6 +8,9 @@
  *   interleave exit     two threads block in read on pipes; once both are blocked, the main
  *                       thread ends the process with exit_group (strace: each reader's
  *                       "<... read resumed> <unfinished ...>) = ?" and "+++ exited" lines)
+ *   interleave signal   a thread sends itself SIGUSR1 (handled) and exits: a signal line and
+ *                       an exit line of the thread's, before the process's (for the JSON
+ *                       form's thread ids)
  *
  * The thread case also waits, after joining its thread, until the thread's task is gone from
  * /proc (a traced thread is reaped by its tracer, which prints its "+++ exited" line then), so
@@ -20,6 +23,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +144,41 @@ static int exit_case(void)
 	_exit(0);
 }
 
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_seen = 1;
+}
+
+static void *raiser(void *arg)
+{
+	(void)arg;
+	await_created();
+	reader_tid = (int)syscall(SYS_gettid);
+	raise(SIGUSR1);
+	return NULL;
+}
+
+static int signal_case(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	pthread_t t;
+	if (sigaction(SIGUSR1, &sa, NULL) || pthread_create(&t, NULL, raiser, NULL))
+		return 1;
+	created = 1;
+	pthread_join(t, NULL);
+	/* until the tracer has reaped the thread, as in the thread case */
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d", reader_tid);
+	for (int i = 0; i < 5000 && access(path, F_OK) == 0; i++)
+		nap(2000000);
+	nap(20000000);
+	return usr1_seen ? 0 : 2;
+}
+
 static int wait4_case(void)
 {
 	/* the child runs before the parent waits (strace has seen it by then: "[pid N] wait4") */
@@ -179,6 +218,8 @@ int main(int argc, char **argv)
 		return wait4_case();
 	if (argc > 1 && !strcmp(argv[1], "exit"))
 		return exit_case();
+	if (argc > 1 && !strcmp(argv[1], "signal"))
+		return signal_case();
 	if (argc == 1) {
 		/* tests/e2e/testprogs.sh runs every testprog without arguments: both cases. */
 		int r = thread_case();
@@ -197,6 +238,6 @@ int main(int argc, char **argv)
 		printf("summary: 3 checks, %d failed\n", (r != 0) + (w != 0) + e);
 		return r || w || e;
 	}
-	fprintf(stderr, "usage: interleave thread|wait4|exit\n");
+	fprintf(stderr, "usage: interleave thread|wait4|exit|signal\n");
 	return 2;
 }

@@ -137,7 +137,7 @@ void sc_trace_signal(struct sc_process *p, const struct sc_trace_siginfo *si)
 	if (b.lost)
 		sc_trace_lost(tr);
 	else
-		sc_trace_whole_line(tr, b.p, "signal", fields);
+		sc_trace_whole_line(tr, 0, b.p, "signal", fields);
 	free(b.p);
 	tr->signal_shown = si->signo;
 }
@@ -204,7 +204,7 @@ void sc_trace_end(struct sc_process *p)
 	bool quiet = tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_QUIET_EXIT);
 	sc_trace_tasks_end(tr, quiet ? NULL : text, event, fields);
 	if (!quiet)
-		sc_trace_whole_line(tr, text, event, fields);
+		sc_trace_whole_line(tr, tr->pid, text, event, fields);
 	sc_trace_detach(tr);
 	if (tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_SUMMARY_TOO))
 		sc_trace_summary(tr, p);

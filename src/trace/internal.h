@@ -61,9 +61,9 @@ struct sc_trace_sys *sc_trace_sys_table(struct sc_tracer *tr, struct sc_process 
  * pending written now. */
 void sc_trace_emit(struct sc_tracer *tr, const char *s, size_t n);
 void sc_trace_out_flush(struct sc_tracer *tr);
-/* A line outside a syscall ("--- SIG... ---", "+++ exited ... +++"); in JSON an event object
- * with `fields` (",\"key\":value...") and the text. */
-void sc_trace_whole_line(struct sc_tracer *tr, const char *text, const char *event,
+/* A line outside a syscall ("--- SIG... ---", "+++ exited ... +++") about task tid (0: the
+ * calling thread); in JSON an event object with `fields` (",\"key\":value...") and the text. */
+void sc_trace_whole_line(struct sc_tracer *tr, int tid, const char *text, const char *event,
 			 const char *fields);
 /* A line that could not be built for want of memory: counted, reported at the end. */
 void sc_trace_lost(struct sc_tracer *tr);

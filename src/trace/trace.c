@@ -278,20 +278,21 @@ static void leader(struct sc_tracer *tr, struct sc_tbuf *b, const struct timespe
 }
 
 
-void sc_trace_whole_line(struct sc_tracer *tr, const char *text, const char *event,
-		       const char *fields)
+void sc_trace_whole_line(struct sc_tracer *tr, int tid, const char *text, const char *event,
+			 const char *fields)
 {
 	struct sc_tbuf b = { 0 };
 	struct timespec w;
 	now(&w);
+	int id = tid ? tid : tls && tls->tr == tr ? tls->tid : (int)gettid();
 	if (tr->flags & SC_TRACE_F_JSON) {
-		tb_printf(&b, "{\"pid\":%d,\"tid\":%d", tr->pid, tr->pid);
+		tb_printf(&b, "{\"pid\":%d,\"tid\":%d", tr->pid, id);
 		sc_trace_json_time(&b, "time", w.tv_sec, w.tv_nsec);
 		tb_printf(&b, ",\"event\":\"%s\"%s,\"text\":", event, fields);
 		sc_trace_json_str(&b, text, strlen(text));
 		tb_puts(&b, "}\n");
 	} else {
-		leader(tr, &b, &w);
+		leader_of(tr, &b, &w, id);
 		tb_puts(&b, text);
 		tb_putc(&b, '\n');
 	}
@@ -300,7 +301,7 @@ void sc_trace_whole_line(struct sc_tracer *tr, const char *text, const char *eve
 		free(b.p);
 		return;
 	}
-	struct sc_tbuf *d = tls && tls->tr == tr && tls->in_call ? &tls->deferred : NULL;
+	struct sc_tbuf *d = !tid && tls && tls->tr == tr && tls->in_call ? &tls->deferred : NULL;
 	if (d) {
 		d->lost = false;
 		tb_putn(d, b.p, b.len);
@@ -816,7 +817,7 @@ static void thread_exited(struct sc_tracer *tr, struct sc_trace_tls *tl, int sta
 		char text[48], fields[32];
 		snprintf(text, sizeof text, "+++ exited with %d +++", status);
 		snprintf(fields, sizeof fields, ",\"status\":%d", status);
-		sc_trace_whole_line(tr, text, "exited", fields);
+		sc_trace_whole_line(tr, 0, text, "exited", fields);
 	}
 	detach(tr, &tl->attached);
 	pthread_mutex_lock(&tr->tasks_lock);
@@ -888,22 +889,8 @@ void sc_trace_tasks_end(struct sc_tracer *tr, const char *text, const char *even
 		struct sc_trace_task *k = &v[i];
 		if (k->tid == tr->pid) /* the process's first thread: its line comes last */
 			continue;
-		if (text && (tr->flags & SC_TRACE_F_JSON)) {
-			sc_trace_whole_line(tr, text, event, fields);
-		} else if (text) {
-			struct sc_tbuf b = { 0 };
-			struct timespec w = { 0, 0 };
-			if (tr->tflag)
-				now(&w);
-			leader_of(tr, &b, &w, k->tid);
-			tb_puts(&b, text);
-			tb_putc(&b, '\n');
-			if (b.lost)
-				sc_trace_lost(tr);
-			else
-				emit_line(tr, b.p, b.len);
-			free(b.p);
-		}
+		if (text)
+			sc_trace_whole_line(tr, k->tid, text, event, fields);
 		detach(tr, &k->attached);
 	}
 	free(v);

@@ -639,6 +639,70 @@ PY
 	fi
 fi
 
+# JSON with -f: a thread's events (its signal line, its "+++" line, those of threads an
+# exit_group cut short) carry the process's id as "pid" and the thread's as "tid": the task the
+# text form's "TID " prefix names (each run's ids named by role: the process, then its threads
+# in order), which in the same JSON trace is the thread's gettid() and its clone's result.
+for c in signal exit; do
+	id=json-threads-$c
+	want "$id" || continue
+	bin=$TP/interleave-x86_64
+	[ -x "$bin" ] || { skip "$id" "not built"; continue; }
+	d=$RESULTS/$id
+	mkdir -p "$d"
+	opts=(-f -e trace=read,gettid,tgkill,exit,exit_group,clone,clone3)
+	run_in "$d/text" "$SYSCORN_BIN" --strace -o "$d/trace.txt" "${opts[@]}" "$bin" $c
+	run_in "$d/json" "$SYSCORN_BIN" --strace --strace-format=json -o "$d/trace.json" "${opts[@]}" "$bin" $c
+	if python3 - "$d/trace.json" "$d/trace.txt" >"$d/verdict" 2>&1 <<'PY'; then
+import json, re, sys
+jl = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+tl = open(sys.argv[2]).read().splitlines()
+def role(names, i):
+    if i not in names:
+        names[i] = "P" if not names else "T%d" % len(names)
+    return names[i]
+tn, jn = {}, {}
+text = []
+for l in tl:
+    m = re.match(r'^(\d+) +(.*)$', l)
+    if not m:
+        sys.exit(f"text line without its task: {l}")
+    r = role(tn, m.group(1))
+    if m.group(2).startswith(("---", "+++")):
+        text.append((r, m.group(2)))
+pid = jl[0]["pid"] if jl else None
+clones, gettids, events = set(), {}, []
+for o in jl:
+    if o["pid"] != pid:
+        sys.exit(f"pid {o['pid']}, not the process's {pid}: {o}")
+    r = role(jn, o["tid"])
+    if o.get("syscall") in ("clone", "clone3") and isinstance(o.get("retval"), int):
+        clones.add(o["retval"])
+    if o.get("syscall") == "gettid":
+        gettids[o["tid"]] = o["retval"]
+    if "event" in o:
+        events.append((r, o["text"]))
+        if o["tid"] != pid and (o["tid"] not in clones or gettids.get(o["tid"]) != o["tid"]):
+            sys.exit(f"event of tid {o['tid']}: no clone made it, or its gettid() differs: {o}")
+def ids(evs, names):
+    out = []
+    for r, t in evs:
+        for i, n in names.items():
+            t = re.sub(r'\b%s\b' % i, n, t)
+        out.append((r, t))
+    return sorted(out)
+events, text = ids(events, jn), ids(text, tn)
+if not any(r != "P" for r, _ in events):
+    sys.exit("no thread event")
+if events != text:
+    sys.exit(f"JSON events {events}\ntext lines {text}")
+PY
+		pass "$id"
+	else
+		fail "$id" "$(head -3 "$d/verdict" | tr '\n' ' ' | cut -c1-200) (see $d)"
+	fi
+done
+
 printf 'strace: %d passed, %d failed, %d skipped\n' $n_pass $n_fail $n_skip >&2
 if [ $n_fail -eq 0 ] && [ $KEEP = 0 ]; then
 	rm -rf "$RESULTS"
