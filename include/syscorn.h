@@ -331,7 +331,10 @@ syscorn_err syscorn_coverage(syscorn *sc, uint8_t *map, size_t size);
  * Options are strace's own, parsed from an argument vector into a syscorn_trace_opts, which
  * syscorn_trace then applies to a session (it may be freed afterwards, or used for others).
  * The library never writes the trace itself: syscorn_trace hands every piece of text to
- * `write` (pid: the process it is about, for one output per process with -ff). */
+ * `write` (pid: the process it is about). With -ff -o FILE (syscorn_trace_opts_per_process),
+ * pid is the task's id, a thread's own for its lines, as strace writes FILE.<tid>; and two calls
+ * without text mark a task's output: len 0 with buf "" its start (strace makes its file then),
+ * buf NULL its end (nothing more comes for that id: its file can be closed). */
 typedef struct syscorn_trace_opts syscorn_trace_opts;
 typedef void (*syscorn_trace_write_fn)(void *data, int pid, const char *buf, unsigned long len);
 
@@ -347,7 +350,7 @@ syscorn_err syscorn_trace_opts_parse(syscorn_trace_opts *o, int argc, char *cons
 				     int *used, char *err, unsigned long errlen);
 /* Queries that cannot fail (as uc_arch_supported): -o FILE, or NULL (also for a NULL o). */
 const char *syscorn_trace_opts_output(const syscorn_trace_opts *o);
-/* 1 when the options ask for one output per process (-ff with -o), else 0 (also for NULL). */
+/* 1 when the options ask for one output per task (-ff with -o), else 0 (also for NULL). */
 int syscorn_trace_opts_per_process(const syscorn_trace_opts *o);
 /* Frees o; NULL is OK. */
 void syscorn_trace_opts_free(syscorn_trace_opts *o);

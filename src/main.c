@@ -40,12 +40,19 @@ static void usage(FILE *f)
 		"the same -q, -R and tracing options; other programs run natively.\n");
 }
 
-/* --strace: where the trace goes (stderr, -o FILE, or FILE.PID with -ff). */
+/* --strace: where the trace goes (stderr, -o FILE, or FILE.TID with -ff: one file per task,
+ * each open from the task's start to its end). */
+struct trace_task {
+	int id, fd;
+};
 static struct trace_out {
-	int fd, pid;
+	int fd;
 	const char *path;
 	int per_process, append;
-} tout = { 2, 0, NULL, 0, 0 };
+	struct trace_task *tasks; /* -ff: this process's open files */
+	int ntasks, ctasks;
+	pid_t owner;              /* the process the files are open for */
+} tout = { 2, NULL, 0, 0, NULL, 0, 0, 0 };
 
 /* Our own descriptors stay out of the guest's way: the highest one the limit allows. */
 static int high_fd(int fd)
@@ -64,28 +71,62 @@ static int high_fd(int fd)
 	return fd;
 }
 
-static int trace_open(const char *path, int pid)
+static int trace_open(const char *path, int pid, int append)
 {
 	char name[4096];
 	if (pid)
 		snprintf(name, sizeof name, "%s.%d", path, pid);
 	else
 		snprintf(name, sizeof name, "%s", path);
-	int fl = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (tout.append ? 0 : O_TRUNC);
+	int fl = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (append ? 0 : O_TRUNC);
 	return high_fd(open(name, fl, 0666));
+}
+
+/* -ff: the file of task id, opened at its first mention (its start); -1 at its end (buf
+ * NULL), when it is closed. The library calls this under its output lock. */
+static int trace_task_fd(struct trace_out *o, int id, const char *buf)
+{
+	if (o->owner != getpid()) {
+		/* a fork child: the files open are its parent's tasks' */
+		for (int i = 0; i < o->ntasks; i++)
+			close(o->tasks[i].fd);
+		o->ntasks = 0;
+		if (o->owner)
+			o->append = 0; /* only an exec'd process continues its file */
+		o->owner = getpid();
+	}
+	int i = 0;
+	while (i < o->ntasks && o->tasks[i].id != id)
+		i++;
+	if (!buf) {
+		if (i < o->ntasks) {
+			close(o->tasks[i].fd);
+			o->tasks[i] = o->tasks[--o->ntasks];
+		}
+		return -1;
+	}
+	if (i < o->ntasks)
+		return o->tasks[i].fd;
+	if (o->ntasks == o->ctasks) {
+		int n = o->ctasks ? 2 * o->ctasks : 8;
+		struct trace_task *v = realloc(o->tasks, (size_t)n * sizeof *v);
+		if (!v)
+			return -1;
+		o->tasks = v;
+		o->ctasks = n;
+	}
+	int fd = trace_open(o->path, id, o->append && id == getpid());
+	if (fd >= 0)
+		o->tasks[o->ntasks++] = (struct trace_task){ id, fd };
+	return fd;
 }
 
 static void trace_write(void *data, int pid, const char *buf, unsigned long len)
 {
 	struct trace_out *o = data;
-	if (o->per_process && pid != o->pid) {
-		if (o->fd > 2)
-			close(o->fd);
-		o->fd = trace_open(o->path, pid);
-		o->pid = pid;
-	}
-	while (len && o->fd >= 0) {
-		ssize_t n = write(o->fd, buf, len);
+	int fd = o->per_process ? trace_task_fd(o, pid, buf) : o->fd;
+	while (len && fd >= 0) {
+		ssize_t n = write(fd, buf, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -360,7 +401,7 @@ int main(int argc, char **argv)
 		if (out) {
 			tout.path = out;
 			tout.per_process = syscorn_trace_opts_per_process(topts);
-			if (!tout.per_process && (tout.fd = trace_open(out, 0)) < 0) {
+			if (!tout.per_process && (tout.fd = trace_open(out, 0, tout.append)) < 0) {
 				fprintf(stderr, "syscorn: --strace: %s: %s\n", out, strerror(errno));
 				syscorn_close(sc);
 				return finish(125, env, pass);

@@ -85,6 +85,26 @@ void sc_trace_tasks_end(struct sc_tracer *tr, const char *text, const char *even
 			const char *fields);
 void sc_trace_detach(struct sc_tracer *tr);
 
+/* -ff -o FILE: one output per task (ff.c). The id the pending output is written under. */
+static inline int sc_trace_out_id(const struct sc_tracer *tr)
+{
+	return tr->out_tid ? tr->out_tid : tr->pid;
+}
+/* Writes what is pending in the output buffer (all of it but a direct line's start), under
+ * the output's lock (trace.c). */
+void sc_trace_out_flush_locked(struct sc_tracer *tr);
+/* Under the output lock, before text is added: the pending text of another task goes out
+ * first. self: the calling thread's id, 0 when it has no tracer state. */
+void sc_trace_ff_route(struct sc_tracer *tr, int self);
+/* The lines the calling thread writes from now on are task tid's (0: its own again). */
+void sc_trace_ff_for(int tid);
+/* A task's output starts (its file is made), ends (its last line written: closed). */
+void sc_trace_ff_begin(struct sc_tracer *tr, int tid);
+void sc_trace_ff_end(struct sc_tracer *tr, int tid);
+/* The calling thread's call the process's end cut short: its line ends with " = ?" in its
+ * own output at once. False when there is no such line (nothing printed at entry). */
+bool sc_trace_ff_killed(struct sc_tracer *tr, struct sc_trace_tls *tl);
+
 /* -c's table (summary.c). */
 void sc_trace_summary(struct sc_tracer *tr, struct sc_process *p);
 

@@ -142,8 +142,7 @@ struct sc_trace_sys *sc_trace_sys_table(struct sc_tracer *tr, struct sc_process 
 		if (e->special == TS_clone || !strcmp(m->name, "fork") || !strcmp(m->name, "vfork") ||
 		    !strcmp(m->name, "clone3"))
 			e->kind |= SC_TSYS_FORK;
-		if ((tr->flags & (SC_TRACE_F_FOLLOW | SC_TRACE_F_FF)) == SC_TRACE_F_FOLLOW &&
-		    !strcmp(m->name, "exit"))
+		if ((tr->flags & SC_TRACE_F_FOLLOW) && !strcmp(m->name, "exit"))
 			e->kind |= SC_TSYS_EXIT;
 		if (!strcmp(m->name, "kill"))
 			e->kind |= SC_TSYS_KILL;

@@ -70,11 +70,11 @@ void sc_trace_lost(struct sc_tracer *tr)
 	__atomic_add_fetch(&tr->lost, 1, __ATOMIC_RELAXED);
 }
 
-static void out_flush_locked(struct sc_tracer *tr)
+void sc_trace_out_flush_locked(struct sc_tracer *tr)
 {
 	size_t n = tr->line_at < tr->out.len ? tr->line_at : tr->out.len;
 	if (n && tr->write)
-		tr->write(tr->write_data, tr->pid, tr->out.p, n);
+		tr->write(tr->write_data, sc_trace_out_id(tr), tr->out.p, n);
 	if (n < tr->out.len) /* the start of a direct line: kept */
 		memmove(tr->out.p, tr->out.p + n, tr->out.len - n);
 	tr->out.len -= n;
@@ -98,7 +98,7 @@ static void unlock(struct sc_tracer *tr)
 void sc_trace_out_flush(struct sc_tracer *tr)
 {
 	lock(tr);
-	out_flush_locked(tr);
+	sc_trace_out_flush_locked(tr);
 	unlock(tr);
 }
 
@@ -149,7 +149,7 @@ static void out_lock(struct sc_tracer *tr)
 static void out_unlock(struct sc_tracer *tr)
 {
 	if (tr->multi) {
-		out_flush_locked(tr);
+		sc_trace_out_flush_locked(tr);
 		pthread_mutex_unlock(&tr->shared->lock);
 	}
 	unlock(tr);
@@ -159,21 +159,23 @@ static void out_unlock(struct sc_tracer *tr)
  * buffer cannot grow (out of memory: what is pending, then the text itself). */
 static void out_put_locked(struct sc_tracer *tr, const char *s, size_t n)
 {
+	if (__builtin_expect(tr->flags & SC_TRACE_F_FF, 0))
+		sc_trace_ff_route(tr, tls && tls->tr == tr ? tls->tid : 0);
 	if (__builtin_expect(tr->line_at != SIZE_MAX, 0)) {
 		/* a direct line is half written: this goes before it (as it would without) */
-		out_flush_locked(tr);
+		sc_trace_out_flush_locked(tr);
 		if (tr->write)
-			tr->write(tr->write_data, tr->pid, s, n);
+			tr->write(tr->write_data, sc_trace_out_id(tr), s, n);
 		return;
 	}
 	tr->out.lost = false;
 	tb_putn(&tr->out, s, n);
 	if (tr->out.lost) {
-		out_flush_locked(tr);
+		sc_trace_out_flush_locked(tr);
 		if (tr->write)
-			tr->write(tr->write_data, tr->pid, s, n);
+			tr->write(tr->write_data, sc_trace_out_id(tr), s, n);
 	} else if ((tr->flags & SC_TRACE_F_UNBUFFERED) || tr->out.len >= 32768) {
-		out_flush_locked(tr);
+		sc_trace_out_flush_locked(tr);
 	}
 }
 
@@ -306,8 +308,11 @@ void sc_trace_whole_line(struct sc_tracer *tr, int tid, const char *text, const 
 		d->lost = false;
 		tb_putn(d, b.p, b.len);
 	}
-	if (!d || d->lost) /* not inside a call, or no memory to keep it for after the call */
+	if (!d || d->lost) { /* not inside a call, or no memory to keep it for after the call */
+		sc_trace_ff_for(tid);
 		emit_line(tr, b.p, b.len);
+		sc_trace_ff_for(0);
+	}
 	free(b.p);
 }
 
@@ -602,7 +607,7 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thr
 		}
 		tr->line_at = SIZE_MAX;
 		if (b->len >= 32768)
-			out_flush_locked(tr);
+			sc_trace_out_flush_locked(tr);
 		return;
 	}
 	if ((tr->flags & SC_TRACE_F_SUCCESS) && (c->err || noreturn))
@@ -819,6 +824,8 @@ static void thread_exited(struct sc_tracer *tr, struct sc_trace_tls *tl, int sta
 		snprintf(fields, sizeof fields, ",\"status\":%d", status);
 		sc_trace_whole_line(tr, 0, text, "exited", fields);
 	}
+	if (tr->flags & SC_TRACE_F_FF)
+		sc_trace_ff_end(tr, tl->tid);
 	detach(tr, &tl->attached);
 	pthread_mutex_lock(&tr->tasks_lock);
 	struct sc_trace_task *k = task_find_locked(tr, tl->tid, false);
@@ -891,6 +898,8 @@ void sc_trace_tasks_end(struct sc_tracer *tr, const char *text, const char *even
 			continue;
 		if (text)
 			sc_trace_whole_line(tr, k->tid, text, event, fields);
+		if (tr->flags & SC_TRACE_F_FF)
+			sc_trace_ff_end(tr, k->tid);
 		detach(tr, &k->attached);
 	}
 	free(v);
@@ -926,11 +935,14 @@ trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 		if (getpid() != tl->pid) {
 			tr->pid = getpid();
 			tr->out.len = 0;
+			tr->out_tid = 0;
 			/* a new process, alone: no other thread */
 			tr->ntasks = 0;
 			pthread_mutex_init(&tr->tasks_lock, NULL);
 			if (tr->shared)
 				tr->multi = true; /* the output is shared with the parent from now on */
+			if (tr->flags & SC_TRACE_F_FF)
+				sc_trace_ff_begin(tr, tr->pid);
 			if (tr->flags & SC_TRACE_F_FOLLOW) {
 				tr->show_pid = !(tr->flags & SC_TRACE_F_FF);
 			} else {
@@ -957,6 +969,10 @@ trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 			}
 			if (!tl->new_process && c->ret > 0)
 				task_add(tr, (int)c->ret);
+		} else if ((tr->flags & SC_TRACE_F_FF) && !tl->new_process && c->ret > 0) {
+			/* a thread: its own output from now on, its "+++" line there at the end */
+			sc_trace_ff_begin(tr, (int)c->ret);
+			task_add(tr, (int)c->ret);
 		}
 	}
 	if (__builtin_expect(c->open, 0) && c->err && s->ret != TR_none &&
@@ -965,6 +981,14 @@ trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 		 * waits: strace sees no exit of the call, only the thread's end. Its line comes when
 		 * the process ends, after the line of what ended it (sc_trace_tasks_end). */
 		task_killed(tr, tl);
+		emit_deferred(tr, tl);
+		return;
+	}
+	if (__builtin_expect(tr->flags & SC_TRACE_F_FF, 0) && show && c->err && s->ret != TR_none &&
+	    !(tr->flags & (SC_TRACE_F_JSON | SC_TRACE_F_SUCCESS | SC_TRACE_F_FAILED)) &&
+	    __atomic_load_n(&p->exiting, __ATOMIC_SEQ_CST) && sc_trace_ff_killed(tr, tl)) {
+		/* -ff: the entry is the last line of the task's own output, whatever the other
+		 * tasks print: its end goes there now, not when the process ends as above */
 		emit_deferred(tr, tl);
 		return;
 	}
@@ -1084,6 +1108,8 @@ void sc_trace_start(struct sc_process *p)
 		return;
 	tr->started = true;
 	tr->pid = getpid();
+	if (tr->flags & SC_TRACE_F_FF)
+		sc_trace_ff_begin(tr, tr->pid);
 	int ai = sc_trace_arch(p);
 	struct sc_trace_sys *tab = sc_trace_sys_table(tr, p, ai);
 	if (!tab) { /* out of memory */

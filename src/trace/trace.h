@@ -157,7 +157,7 @@ void tp_siginfo_decode(const void *raw, struct sc_trace_siginfo *si);
 
 enum {
 	SC_TRACE_F_FOLLOW = 1u << 0,   /* -f */
-	SC_TRACE_F_FF = 1u << 1,       /* -ff: one output per process */
+	SC_TRACE_F_FF = 1u << 1,       /* -ff -o: one output per task */
 	SC_TRACE_F_SUMMARY = 1u << 2,  /* -c */
 	SC_TRACE_F_SUMMARY_TOO = 1u << 3, /* -C */
 	SC_TRACE_F_DURATION = 1u << 4, /* -T */
@@ -198,6 +198,7 @@ struct sc_tracer {
 	 * line can come between its two halves): where it starts, SIZE_MAX when none. Its start
 	 * stays in `out` when what is before it is written. */
 	size_t line_at;
+	int out_tid;          /* -ff: the task whose text it is (0: the process's) */
 	struct timespec last; /* -r */
 	struct sc_trace_sys *sys[2]; /* per architecture, by number */
 	unsigned nsys[2];
