@@ -194,15 +194,15 @@ static void mirror_disposition(struct sc_process *p, int sig)
 	if (!(SC_MIRRORED & BIT(sig)))
 		return;
 	const struct sc_sigaction *k = &p->sigactions[sig - 1];
+	/* The child-status flags change what the host kernel does with our children, whatever
+	 * the handler: SIG_DFL with SA_NOCLDWAIT reaps them too. */
+	unsigned long cld = k->flags & (GUEST_SA_NOCLDSTOP | GUEST_SA_NOCLDWAIT);
 	if (k->handler == SC_SIG_IGN)
 		host_sigaction(sig, (uintptr_t)SIG_IGN, 0, 0, NULL);
 	else if (k->handler == SC_SIG_DFL)
-		host_sigaction(sig, (uintptr_t)SIG_DFL, 0, 0, NULL);
+		host_sigaction(sig, (uintptr_t)SIG_DFL, cld, 0, NULL);
 	else
-		/* The child-status flags change what the host kernel does with our children. */
-		host_sigaction(sig, (uintptr_t)host_handler,
-			       SA_SIGINFO | (k->flags & (GUEST_SA_NOCLDSTOP | GUEST_SA_NOCLDWAIT)),
-			       SC_MIRRORED, NULL);
+		host_sigaction(sig, (uintptr_t)host_handler, SA_SIGINFO | cld, SC_MIRRORED, NULL);
 }
 
 void sc_sig_disposition_changed(struct sc_thread *t, int sig)
