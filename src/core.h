@@ -92,6 +92,7 @@ struct sc_thread {
 	/* Taken from the ring, deliverable, not delivered yet. */
 	struct sc_siginfo taken[8];
 	int ntaken;
+	uint64_t sig_traced_applied; /* the p->sig_traced this host thread blocks (sig_traced.c) */
 	bool in_syscall;         /* in a handler: a recorded signal may be behind a blocking call */
 	bool kick_armed;
 	int kick_timer;          /* host timer id + 1 of the timer that interrupts it, 0: none */
@@ -164,6 +165,7 @@ struct sc_process {
 	uint64_t sigpending;     /* process-directed signals kept by syscorn (not the host) */
 	struct sc_siginfo sigpending_info[32];
 	bool sig_inherited;      /* initial dispositions and mask taken from the host (sig.c) */
+	uint64_t sig_traced;     /* --strace: ignored signals the host keeps to show (sig_traced.c) */
 	gaddr_t sigpage;         /* arm64: the sigreturn trampoline, mapped at first use */
 	/* Threads (thread.c). p->lock guards the list, the exit and sigpending; bel is the
 	 * execution lock, in use once a second thread has existed (multi). */

@@ -464,6 +464,10 @@ uint64_t sc_trap(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
 	bool known = nr < p->arch->syscalls->count;
 	t->sys.restart = known ? p->restart_kind[nr] : SC_RESTART_SYS;
 	__atomic_store_n(&t->in_syscall, true, __ATOMIC_RELAXED);
+	/* --strace: an ignored signal that came since is shown before this call's line. */
+	if (__builtin_expect((__atomic_load_n(&p->sig_traced, __ATOMIC_RELAXED) |
+			      t->sig_traced_applied) != 0, 0))
+		sc_sig_traced_drain(t);
 	bool released = known && p->blocking[nr] && sc_blocking_begin(t);
 	uint64_t r = sc_dispatch(t, nr, args);
 	sc_sig_syscall_done(t);

@@ -208,6 +208,9 @@ static void mirror_disposition(struct sc_process *p, int sig)
 void sc_sig_disposition_changed(struct sc_thread *t, int sig)
 {
 	struct sc_process *p = t->proc;
+	/* --strace: what came while it was ignored was natively discarded, and shown. */
+	if (__atomic_load_n(&p->sig_traced, __ATOMIC_RELAXED) & BIT(sig))
+		sc_sig_traced_drain(t);
 	mirror_disposition(p, sig);
 	/* Ignoring discards what is pending (POSIX); the host does so for its own queue. */
 	if (sc_sig_ignored(p, sig) && sig < 32) {
@@ -218,6 +221,7 @@ void sc_sig_disposition_changed(struct sc_thread *t, int sig)
 			u->pending.set &= ~BIT(sig);
 		pthread_mutex_unlock(&p->lock);
 	}
+	sc_sig_traced_update(t);
 }
 
 /* ---------------------------------------------------------------- process and threads */
@@ -267,6 +271,7 @@ void sc_sig_run_begin(struct sc_process *p)
 	for (int sig = 1; sig <= SC_NSIG; sig++)
 		if ((SC_MIRRORED & BIT(sig)) && has_handler(p, sig))
 			mirror_disposition(p, sig);
+	p->sig_traced = sc_sig_traced_set(p);
 	sc_sig_thread_start(t);
 }
 
@@ -327,6 +332,8 @@ void sc_sig_after_fork(struct sc_thread *t)
 	t->kick_armed = false;
 	sc_sig_hosted_forget();
 	__atomic_fetch_and(&t->attn, ~(uint32_t)SC_ATTN_SIGNAL, __ATOMIC_SEQ_CST);
+	/* (A child the trace does not follow shows no signal: blocks none more.) */
+	t->proc->sig_traced = sc_sig_traced_set(t->proc);
 	cur = t;
 	sc_host_sigmask(SIG_SETMASK, sc_sig_host_blocked(t));
 }

@@ -65,9 +65,17 @@ int sc_sig_take(struct sc_thread *t, uint64_t set, struct sc_siginfo *info);
 bool sc_sig_deliverable(struct sc_thread *t);
 /* Signals pending for t that syscorn holds (or had the host hold for it, blocked). */
 uint64_t sc_sig_held(struct sc_thread *t);
-/* The host thread's blocked set for t: the mirrored part of the guest's, and the synchronous
- * signals the host keeps for it. */
+/* The host thread's blocked set for t: the mirrored part of the guest's, the synchronous
+ * signals the host keeps for it, and the ignored ones --strace shows (sig_traced.c). */
 uint64_t sc_sig_host_blocked(struct sc_thread *t);
+
+/* --strace (sig_traced.c): the ignored signals the trace shows, which the host threads block
+ * so that the host does not discard them; taken out and shown (before a syscall's line);
+ * whether one came (during a call); the set again after a disposition changed. */
+uint64_t sc_sig_traced_set(struct sc_process *p);
+void sc_sig_traced_drain(struct sc_thread *t);
+bool sc_sig_traced_came(struct sc_thread *t);
+void sc_sig_traced_update(struct sc_thread *t);
 
 /* execve: begin puts what syscorn holds back into the host's queue (false: a signal is to be
  * delivered first; the syscall returns -EINTR and is made again); mask sets the guest's

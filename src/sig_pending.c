@@ -58,7 +58,9 @@ static uint64_t host_pending(void)
 
 uint64_t sc_sig_host_blocked(struct sc_thread *t)
 {
-	return t->sigmask & (SC_MIRRORED | hosted);
+	uint64_t traced = __atomic_load_n(&t->proc->sig_traced, __ATOMIC_RELAXED);
+	t->sig_traced_applied = traced;
+	return (t->sigmask & (SC_MIRRORED | hosted)) | traced;
 }
 
 void sc_sig_reclaim(struct sc_thread *t, uint64_t set)

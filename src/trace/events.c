@@ -1,5 +1,5 @@
-/* The lines outside syscalls: "--- SIGxxx {siginfo} ---" for a signal the guest receives,
- * and at the end "+++ exited with N +++" or "+++ killed by SIGxxx +++" (with the siginfo of
+/* The lines outside syscalls: "--- SIGxxx {siginfo} ---" for a signal the guest receives
+ * (and strace's split of a sleep such a signal natively cut short), and at the end "+++ exited with N +++" or "+++ killed by SIGxxx +++" (with the siginfo of
  * what killed it: a fault, a kill, or the kernel). */
 #include "internal.h"
 
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../sig.h"
 #include "xlat.h"
 
 static const char *signame(int sig, char *tmp, size_t n)
@@ -149,6 +150,50 @@ void sc_trace_signal_raw(struct sc_process *p, const void *siginfo)
 	struct sc_trace_siginfo si;
 	tp_siginfo_decode(siginfo, &si);
 	sc_trace_signal(p, &si);
+}
+
+uint64_t sc_trace_signals_shown(struct sc_process *p)
+{
+	struct sc_tracer *tr = p->tracer;
+	return tr && !(tr->flags & SC_TRACE_F_SUMMARY) ? tr->sig_sel : 0;
+}
+
+int sc_trace_cut_short(struct sc_tracer *tr, struct sc_thread *t, const struct sc_trace_call *c)
+{
+	const struct sc_trace_sys *s = c->sys;
+	if (__builtin_expect(s->special != TS_nanosleep && s->special != TS_poll, 1))
+		return -1;
+	/* Only where the lines have their plain text form; only a sleep that ran to its end: one
+	 * that ended early (data came, a handled signal) may have done so before the signal. */
+	if (c->ret != 0 || (tr->flags & (SC_TRACE_F_JSON | SC_TRACE_F_SUCCESS | SC_TRACE_F_FAILED)))
+		return -1;
+	int kind = SC_EINTR_BLOCK;
+	if (s->special == TS_poll && (int32_t)c->args[2] <= 0)
+		return -1; /* no sleep, or no timeout to run to its end */
+	/* clock_nanosleep to an absolute time is made again, not resumed */
+	if (s->special == TS_nanosleep && s->meta->name[0] == 'c' && (c->args[1] & 1 /* TIMER_ABSTIME */))
+		kind = SC_EINTR_NOHAND;
+	return sc_sig_traced_came(t) ? kind : -1;
+}
+
+void sc_trace_resumed_line(struct sc_tracer *tr, const struct sc_trace_call *c)
+{
+	if (!sc_trace_name_selected(tr, "restart_syscall"))
+		return;
+	struct sc_tbuf b = { 0 };
+	sc_trace_leader_now(tr, &b);
+	tb_printf(&b, "restart_syscall(<... resuming interrupted %s ...>) ", c->sys->meta->name);
+	while (b.len < (size_t)tr->column)
+		tb_putc(&b, ' ');
+	tb_printf(&b, "= %lld", (long long)c->ret);
+	if (tr->flags & SC_TRACE_F_DURATION)
+		tb_puts(&b, " <0.000000>"); /* the time was the interrupted line's */
+	tb_putc(&b, '\n');
+	if (b.lost)
+		sc_trace_lost(tr);
+	else
+		sc_trace_emit_line(tr, b.p, b.len);
+	free(b.p);
 }
 
 void sc_trace_fault(struct sc_process *p, int sig, uint64_t addr, uint64_t pc, int fault_type)

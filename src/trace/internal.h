@@ -67,6 +67,19 @@ void sc_trace_whole_line(struct sc_tracer *tr, int tid, const char *text, const 
 			 const char *fields);
 /* A line that could not be built for want of memory: counted, reported at the end. */
 void sc_trace_lost(struct sc_tracer *tr);
+/* A sleep that ran to its end while an ignored signal came (sig_traced.c): natively the
+ * signal cut it short and the call was restarted. The SC_EINTR_* strace shows for the cut, or
+ * -1 to print the call as it is (events.c). */
+int sc_trace_cut_short(struct sc_tracer *tr, struct sc_thread *t, const struct sc_trace_call *c);
+/* strace's line for the kernel's restart of a sleep cut short: "restart_syscall(<... resuming
+ * interrupted nanosleep ...>) = 0" (events.c). */
+void sc_trace_resumed_line(struct sc_tracer *tr, const struct sc_trace_call *c);
+/* A whole line, after any open line (-f) is ended (trace.c). */
+void sc_trace_emit_line(struct sc_tracer *tr, const char *s, size_t n);
+/* The leader of the calling thread's line, timestamp now (trace.c). */
+void sc_trace_leader_now(struct sc_tracer *tr, struct sc_tbuf *b);
+/* Whether -e trace= selects a call by name (rules.c). */
+bool sc_trace_name_selected(const struct sc_tracer *tr, const char *name);
 /* The call's name, or syscall_0x... for a number the table does not know (in tmp). */
 const char *sc_trace_sys_name(const struct sc_trace_call *c, char *tmp, size_t n);
 

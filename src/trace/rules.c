@@ -98,6 +98,11 @@ static bool name_selected(const struct sc_tracer *tr, const char *name, uint32_t
 	return tr->sel_negate ? !in : in;
 }
 
+bool sc_trace_name_selected(const struct sc_tracer *tr, const char *name)
+{
+	return !tr->sel_none && name_selected(tr, name, 0);
+}
+
 struct sc_trace_sys *sc_trace_sys_table(struct sc_tracer *tr, struct sc_process *p, int ai)
 {
 	if (tr->sys[ai])

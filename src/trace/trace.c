@@ -19,6 +19,7 @@
 
 #include "../arch/arch.h"
 #include "../hooks.h"
+#include "../sig.h"
 #include "xlat.h"
 
 /* ------------------------------------------------------------------ per-thread state */
@@ -201,6 +202,11 @@ static void end_open_locked(struct sc_tracer *tr)
 /* A whole line ("--- SIG... ---", "+++ exited ... +++"), after any open line is ended. */
 static void emit_line(struct sc_tracer *tr, const char *s, size_t n)
 {
+	sc_trace_emit_line(tr, s, n);
+}
+
+void sc_trace_emit_line(struct sc_tracer *tr, const char *s, size_t n)
+{
 	if (!tr->shared) {
 		sc_trace_emit(tr, s, n);
 		return;
@@ -277,6 +283,13 @@ static void leader_of(struct sc_tracer *tr, struct sc_tbuf *b, const struct time
 static void leader(struct sc_tracer *tr, struct sc_tbuf *b, const struct timespec *wall)
 {
 	leader_of(tr, b, wall, tls && tls->tr == tr ? tls->tid : tr->pid);
+}
+
+void sc_trace_leader_now(struct sc_tracer *tr, struct sc_tbuf *b)
+{
+	struct timespec w;
+	now(&w);
+	leader(tr, b, &w);
 }
 
 
@@ -504,14 +517,15 @@ static void put_ret(struct sc_tprint *tp, bool noreturn, int kind)
 	struct sc_tbuf *b = tp->b;
 	if (noreturn) {
 		tb_putc(b, '?');
-	} else if (c->err == 4 /* EINTR */ && c->sys->eintr != SC_EINTR_PLAIN) {
+	} else if (c->err == 4 /* EINTR */ &&
+		   (c->eintr_as >= 0 ? c->eintr_as : c->sys->eintr) != SC_EINTR_PLAIN) {
 		/* interrupted by a signal: strace sees the kernel's restart code, not EINTR */
 		static const char *const what[3] = {
 			"ERESTARTSYS (To be restarted if SA_RESTART is set)",
 			"ERESTARTNOHAND (To be restarted if no handler)",
 			"ERESTART_RESTARTBLOCK (Interrupted by signal)" };
 		tb_puts(b, "? ");
-		tb_puts(b, what[c->sys->eintr]);
+		tb_puts(b, what[c->eintr_as >= 0 ? c->eintr_as : c->sys->eintr]);
 	} else if (c->err) {
 		const char *n = sc_errno_name(c->err), *t = sc_errno_text(c->err);
 		tb_puts(b, "-1 ");
@@ -632,6 +646,32 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thr
 		sc_trace_emit(tr, b->p + c->flushed, b->len - c->flushed);
 }
 
+/* A sleep an ignored signal came during, shown as strace shows it natively cut short: its
+ * line with the kernel's restart code, the signal, then the call made again (NOHAND) or
+ * strace's resumed line (BLOCK). The guest saw none of it (sig_traced.c). */
+static void cut_short(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+		      struct sc_trace_tls *tl, int kind)
+{
+	struct sc_trace_call *c = &tl->call;
+	int64_t ret = c->ret;
+	int err = c->err;
+	c->ret = -4; /* EINTR */
+	c->err = 4;
+	c->eintr_as = kind;
+	trace_exit(tr, p, t, tl, false);
+	c->ret = ret;
+	c->err = err;
+	c->eintr_as = -1;
+	sc_sig_traced_drain(t);
+	if (kind == SC_EINTR_BLOCK) {
+		sc_trace_resumed_line(tr, c);
+		return;
+	}
+	tl->line.len = 0;
+	trace_enter(tr, p, t, tl);
+	trace_exit(tr, p, t, tl, false);
+}
+
 /* The signal lines that came during the call, after its line. */
 static void emit_deferred(struct sc_tracer *tr, struct sc_trace_tls *tl)
 {
@@ -726,6 +766,7 @@ trace_begin(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 	c->arch = tr->arch;
 	c->aux = NULL;
 	c->ret_override = -1;
+	c->eintr_as = -1;
 	c->err = 0;
 	c->flushed = 0;
 	c->open = false;
@@ -946,7 +987,9 @@ trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 			if (tr->flags & SC_TRACE_F_FOLLOW) {
 				tr->show_pid = !(tr->flags & SC_TRACE_F_FF);
 			} else {
+				/* not followed: strace does not trace it, nor show its signals */
 				tr->sel_none = true;
+				tr->sig_sel = 0;
 				tr->flags &= ~(uint32_t)(SC_TRACE_F_SUMMARY | SC_TRACE_F_SUMMARY_TOO);
 				tr->flags |= SC_TRACE_F_QUIET_EXIT;
 				for (int a = 0; a < 2; a++)
@@ -998,7 +1041,10 @@ trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 		tl->line.len = 0;
 		trace_enter(tr, p, t, tl);
 	}
-	if (show)
+	int cut = show && !noreturn ? sc_trace_cut_short(tr, t, c) : -1;
+	if (__builtin_expect(cut >= 0, 0))
+		cut_short(tr, p, t, tl, cut);
+	else if (show)
 		trace_exit(tr, p, t, tl, noreturn);
 	emit_deferred(tr, tl);
 	if (count && !noreturn)

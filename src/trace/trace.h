@@ -124,6 +124,7 @@ struct sc_trace_call {
 	struct timespec wall; /* entry, for -t and JSON */
 	int64_t dur_ns;    /* for -T and -c */
 	const char *aux;   /* text after the return value: "flags ...", "Timeout" */
+	int eintr_as;      /* -1, or the SC_EINTR_* an interrupted line shows instead of the rule's */
 	int ret_override;  /* -1, or a TR_* the special decoder chose */
 	size_t flushed;    /* how much of the line went out at entry (unbuffered output) */
 	bool open;         /* -f: the entry went out as an open line (strace's printing_tcp) */
@@ -245,6 +246,8 @@ void sc_trace_flush(struct sc_process *p);
 void sc_trace_signal(struct sc_process *p, const struct sc_trace_siginfo *si);
 /* The same from a 128-byte siginfo_t as the kernel lays it out for 64-bit guests. */
 void sc_trace_signal_raw(struct sc_process *p, const void *siginfo);
+/* The signals whose "--- SIG ---" lines the trace shows (SC_SIGBIT set; 0 without a trace). */
+uint64_t sc_trace_signals_shown(struct sc_process *p);
 /* A fault that ends the guest (cpu.c's report): the siginfo of its death line. */
 void sc_trace_fault(struct sc_process *p, int sig, uint64_t addr, uint64_t pc, int fault_type);
 
