@@ -410,11 +410,14 @@ static void timing(void)
 	CHECK_ERR(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, BAD), EFAULT, "clock_gettime bad pointer");
 }
 
-/* "fork": a child that writes and exits 3, and the parent's wait (for strace -f). */
+/* "fork": a child that writes and exits 3, and the parent's wait (for strace -f). The child
+ * sleeps first, so that the parent waits when it exits: its SIGCHLD line comes after wait4's. */
 static int forked(void)
 {
 	long pid = fork();
 	if (pid == 0) {
+		struct timespec ts = { 0, 50000000 };
+		syscall(SYS_nanosleep, &ts, NULL);
 		syscall(SYS_write, 1, "child\n", 6);
 		syscall(SYS_exit_group, 3);
 	}
@@ -425,12 +428,75 @@ static int forked(void)
 	return check_done();
 }
 
+/* "sigchld": a child's exit while SIGCHLD is left at its default, ignored, or with
+ * SA_NOCLDWAIT, and the parent blocked in wait4, asleep in nanosleep or poll, or running.
+ * strace shows the signal though the program ignores it (not without SA_NOCLDWAIT's twin
+ * SIG_IGN, for which the kernel sends none). Each child first sleeps 50 ms, so the parent is
+ * where the case puts it when the child exits; kill(pid, 0) gives the normaliser its pid. */
+static long child_exiting_in(long ns)
+{
+	long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0); /* raw: the same line on every arch */
+	if (pid == 0) {
+		struct timespec ts = { 0, ns };
+		syscall(SYS_nanosleep, &ts, NULL);
+		syscall(SYS_exit_group, 0);
+	}
+	CHECK(pid > 0, "clone");
+	CHECK_SYS(syscall(SYS_kill, pid, 0), "kill the child 0");
+	return pid;
+}
+
+/* The kernel's struct sigaction, without SA_RESTORER: the same line on every arch. */
+static void sigchld_action(uintptr_t handler, unsigned long flags)
+{
+	struct { uintptr_t handler; unsigned long flags, restorer, mask; } a = { handler, flags, 0, 0 };
+	CHECK_SYS(syscall(SYS_rt_sigaction, SIGCHLD, &a, NULL, 8), "rt_sigaction SIGCHLD");
+}
+
+static int sigchld_cases(void)
+{
+	struct timespec nap = { 0, 300000000 }, t0, t1;
+	int st = 0, fds[2];
+	long pid = child_exiting_in(50000000);
+	CHECK_EQ(syscall(SYS_wait4, pid, &st, 0, NULL), pid, "wait4 until the child exits");
+	pid = child_exiting_in(50000000);
+	CHECK_SYS(syscall(SYS_nanosleep, &nap, NULL), "nanosleep not cut short");
+	CHECK_EQ(syscall(SYS_wait4, pid, &st, 0, NULL), pid, "wait4 after nanosleep");
+	CHECK_SYS(syscall(SYS_pipe2, fds, 0), "pipe2");
+	mark("x86-only"); /* arm64 has ppoll only */
+#ifdef SYS_poll
+	struct pollfd pfd = { fds[0], POLLIN, 0 };
+	pid = child_exiting_in(50000000);
+	CHECK_EQ(syscall(SYS_poll, &pfd, 1, 300), 0, "poll times out, not cut short");
+	CHECK_EQ(syscall(SYS_wait4, pid, &st, 0, NULL), pid, "wait4 after poll");
+#endif
+	mark("end");
+	pid = child_exiting_in(20000000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do /* running (natively no syscall: the vDSO's clock) */
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	while ((t1.tv_sec - t0.tv_sec) * 1000000000L + t1.tv_nsec - t0.tv_nsec < 200000000L);
+	CHECK_EQ(syscall(SYS_wait4, pid, &st, 0, NULL), pid, "wait4 after running");
+	sigchld_action((uintptr_t)SIG_IGN, 0);
+	pid = child_exiting_in(50000000);
+	CHECK_ERR(syscall(SYS_wait4, pid, &st, 0, NULL), ECHILD, "wait4 with SIGCHLD ignored");
+	sigchld_action((uintptr_t)SIG_DFL, SA_NOCLDWAIT);
+	pid = child_exiting_in(50000000);
+	CHECK_ERR(syscall(SYS_wait4, pid, &st, 0, NULL), ECHILD, "wait4 with SA_NOCLDWAIT");
+	sigchld_action((uintptr_t)SIG_DFL, 0);
+	CHECK_SYS(syscall(SYS_close, fds[0]), "close");
+	CHECK_SYS(syscall(SYS_close, fds[1]), "close");
+	return check_done();
+}
+
 int main(int argc, char **argv)
 {
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	if (argc > 1 && !strcmp(argv[1], "fork"))
 		return forked();
+	if (argc > 1 && !strcmp(argv[1], "sigchld"))
+		return sigchld_cases();
 	files();
 	stats();
 	dirs();

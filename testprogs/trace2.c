@@ -100,6 +100,15 @@ static CHECK_UNUSED void reap(long pid, const char *what)
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child exited with 0");
 }
 
+/* A clone's child: it exits once its parent waits (50 ms), so that the parent's SIGCHLD line
+ * comes after wait4's (strace shows the signal the parent leaves at its default). */
+static CHECK_UNUSED void child_exit(void)
+{
+	struct timespec ts = { 0, 50000000 };
+	syscall(SYS_nanosleep, &ts, NULL);
+	syscall(SYS_exit_group, 0);
+}
+
 static CHECK_UNUSED void clones(void)
 {
 	static char stack[4096];
@@ -111,7 +120,7 @@ static CHECK_UNUSED void clones(void)
 	a.exit_signal = SIGCHLD;
 	pid = syscall(SYS_clone3, &a, 88);
 	if (pid == 0)
-		syscall(SYS_exit_group, 0);
+		child_exit();
 	reap(pid, "clone3 fork");
 
 	memset(&a, 0, sizeof a);
@@ -121,7 +130,7 @@ static CHECK_UNUSED void clones(void)
 	a.exit_signal = SIGCHLD;
 	pid = syscall(SYS_clone3, &a, 64);
 	if (pid == 0)
-		syscall(SYS_exit_group, 0);
+		child_exit();
 	reap(pid, "clone3 CLONE_PARENT_SETTID|CLONE_PIDFD");
 	CHECK_EQ(ptid, pid, "parent_tid");
 	CHECK_SYS(syscall(SYS_close, pidfd), "close the pidfd");
