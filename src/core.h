@@ -93,6 +93,8 @@ struct sc_thread {
 	struct sc_siginfo taken[8];
 	int ntaken;
 	uint64_t sig_traced_applied; /* the p->sig_traced this host thread blocks (sig_traced.c) */
+	bool sig_traced_due;     /* ... and a look at what the host keeps is due (sig_traced.c) */
+	unsigned sig_traced_calls;
 	bool in_syscall;         /* in a handler: a recorded signal may be behind a blocking call */
 	bool kick_armed;
 	int kick_timer;          /* host timer id + 1 of the timer that interrupts it, 0: none */
@@ -166,6 +168,7 @@ struct sc_process {
 	struct sc_siginfo sigpending_info[32];
 	bool sig_inherited;      /* initial dispositions and mask taken from the host (sig.c) */
 	uint64_t sig_traced;     /* --strace: ignored signals the host keeps to show (sig_traced.c) */
+	bool sig_children;       /* ... and the process may have children (a SIGCHLD may come) */
 	gaddr_t sigpage;         /* arm64: the sigreturn trampoline, mapped at first use */
 	/* Threads (thread.c). p->lock guards the list, the exit and sigpending; bel is the
 	 * execution lock, in use once a second thread has existed (multi). */

@@ -467,9 +467,11 @@ uint64_t sc_trap(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
 	/* --strace: an ignored signal that came since is shown before this call's line. */
 	if (__builtin_expect((__atomic_load_n(&p->sig_traced, __ATOMIC_RELAXED) |
 			      t->sig_traced_applied) != 0, 0))
-		sc_sig_traced_drain(t);
+		sc_sig_traced_poll(t);
 	bool released = known && p->blocking[nr] && sc_blocking_begin(t);
 	uint64_t r = sc_dispatch(t, nr, args);
+	if (__builtin_expect(t->sig_traced_applied != 0, 0))
+		sc_sig_traced_result(t, r);
 	sc_sig_syscall_done(t);
 	if (known && p->forking[nr] && r == 0 && getpid() != p->pid)
 		sc_threads_after_fork(t);

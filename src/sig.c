@@ -272,6 +272,8 @@ void sc_sig_run_begin(struct sc_process *p)
 		if ((SC_MIRRORED & BIT(sig)) && has_handler(p, sig))
 			mirror_disposition(p, sig);
 	p->sig_traced = sc_sig_traced_set(p);
+	if (p->sig_traced) /* children from before an execve (or before syscorn) */
+		p->sig_children = sc_sig_has_children();
 	sc_sig_thread_start(t);
 }
 

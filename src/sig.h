@@ -74,6 +74,18 @@ uint64_t sc_sig_host_blocked(struct sc_thread *t);
  * whether one came (during a call); the set again after a disposition changed. */
 uint64_t sc_sig_traced_set(struct sc_process *p);
 void sc_sig_traced_drain(struct sc_thread *t);
+/* Before a call: a drain when one may have come (cheap: not a host call every time); after a
+ * call: what its result says may come (EPIPE: a SIGPIPE; ECHILD: no children any more). */
+void sc_sig_traced_poll(struct sc_thread *t);
+void sc_sig_traced_result(struct sc_thread *t, uint64_t r);
+/* The guest thread's mask changed from old: a drain is due if that unblocked one of them. */
+static inline void sc_sig_traced_unblocked(struct sc_thread *t, uint64_t old)
+{
+	if (old & ~t->sigmask & __atomic_load_n(&t->proc->sig_traced, __ATOMIC_RELAXED))
+		t->sig_traced_due = true;
+}
+/* Whether the process has a child (when the trace starts to show signals). */
+bool sc_sig_has_children(void);
 bool sc_sig_traced_came(struct sc_thread *t);
 void sc_sig_traced_update(struct sc_thread *t);
 

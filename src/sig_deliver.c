@@ -209,7 +209,9 @@ static void do_sigreturn(struct sc_thread *t)
 		fatal(t, SC_SIGSEGV, true, sp, pc, "bad frame in rt_sigreturn");
 		return;
 	}
+	uint64_t old = t->sigmask;
 	t->sigmask = mask & ~SC_UNBLOCKABLE;
+	sc_sig_traced_unblocked(t, old);
 	uc_reg_read(t->uc, p->arch->sp_reg, &sp);
 	/* restore_altstack(): errors (we are on that stack) leave it as it is. */
 	sc_sig_altstack_set(t, ss[0], (int32_t)ss[1], ss[2], sp);
@@ -248,7 +250,9 @@ void sc_sig_attend(struct sc_thread *t, uint32_t bits)
 	if (t->restore_mask) {
 		/* sigsuspend & co. without a handler run: their mask goes away now. */
 		t->restore_mask = false;
+		uint64_t old = t->sigmask;
 		t->sigmask = t->saved_mask;
+		sc_sig_traced_unblocked(t, old);
 		sc_sig_host_mask_sync(t);
 	}
 }

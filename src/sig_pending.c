@@ -274,6 +274,7 @@ void sc_sig_setmask(struct sc_thread *t, uint64_t mask)
 	uint64_t old = t->sigmask;
 	mask &= ~SC_UNBLOCKABLE;
 	t->sigmask = mask;
+	sc_sig_traced_unblocked(t, old);
 	/* Pending signals with the default action of ending the process end it through the
 	 * library, not by the host killing the emulator: take them out of the host's queue
 	 * while it still blocks them. */

@@ -24,7 +24,9 @@
  * epoll_wait, which returns EINTR under strace) shows the signal after its line. */
 #include "sig_internal.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -79,6 +81,43 @@ void sc_sig_traced_drain(struct sc_thread *t)
 	}
 	for (int k = 0; k < nback; k++)
 		sc_sig_host_requeue(&back[k]);
+}
+
+/* A look at the host's queue is a host call (rt_sigpending, ~0.1 us here): too much for every
+ * call of a syscall-bound guest (it doubled the trace's cost). So it is made only where a
+ * signal the trace shows can be waiting: while the process may have children (SIGCHLD, as
+ * soon as one ends), after a call that failed with EPIPE (the SIGPIPE it raised, shown after
+ * its line), when something changed (a disposition, the trace's end), and otherwise every 64th
+ * call of a thread, for what comes from outside (a SIGWINCH, a kill of an ignored signal):
+ * shown a few calls later than strace would show it, never lost. */
+void sc_sig_traced_poll(struct sc_thread *t)
+{
+	struct sc_process *p = t->proc;
+	if (t->sig_traced_applied != __atomic_load_n(&p->sig_traced, __ATOMIC_RELAXED) ||
+	    !p->tracer || __atomic_load_n(&p->sig_children, __ATOMIC_RELAXED) ||
+	    t->sig_traced_due || !(++t->sig_traced_calls & 63)) {
+		t->sig_traced_due = false;
+		sc_sig_traced_drain(t);
+	}
+}
+
+bool sc_sig_has_children(void)
+{
+	siginfo_t si;
+	return !(waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL) &&
+		 errno == ECHILD);
+}
+
+void sc_sig_traced_result(struct sc_thread *t, uint64_t r)
+{
+	struct sc_process *p = t->proc;
+	if (r == (uint64_t)-32 /* EPIPE, the same number for both guests */)
+		t->sig_traced_due = true;
+	else if (r == (uint64_t)-10 /* ECHILD: a wait found none, or not that one */ &&
+		 __atomic_load_n(&p->sig_children, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&p->sig_children, sc_sig_has_children(), __ATOMIC_RELAXED);
+		t->sig_traced_due = true; /* the last one's SIGCHLD (reaped by the kernel) */
+	}
 }
 
 bool sc_sig_traced_came(struct sc_thread *t)

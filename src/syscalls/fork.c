@@ -275,11 +275,13 @@ static long do_fork(struct sc_thread *t, uint64_t flags, int exit_signal, gaddr_
 		return e;
 	}
 	if (pid == 0) {
+		p->sig_children = false; /* (--strace: no SIGCHLD to look for, sig_traced.c) */
 		if (vfork_pipe[0] >= 0)
 			close(vfork_pipe[0]);
 		child_setup(t, flags, stack, child_tid, tls, vfork_pipe[1]);
 		return 0;
 	}
+	__atomic_store_n(&p->sig_children, true, __ATOMIC_RELAXED); /* a SIGCHLD may come */
 	if (flags & CLONE_PIDFD) {
 		int32_t g = pidfd;
 		(void)put_guest(p, pidfd_addr, g);

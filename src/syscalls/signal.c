@@ -59,6 +59,9 @@ SYSCALL_DEFINE4(rt_sigaction, signo, sig, sigaction, act, sigaction, oact, size,
 	struct sc_sigaction *k = &p->sigactions[sig - 1];
 	o = (struct guest_sigaction){ k->handler, k->flags, k->restorer, k->mask };
 	if (act) {
+		/* --strace: what the host kept of it while ignored is shown as ignored (sig_traced.c) */
+		if (__atomic_load_n(&p->sig_traced, __ATOMIC_RELAXED) & SC_SIGBIT(sig))
+			sc_sig_traced_drain(t);
 		k->handler = n.handler;
 		k->flags = n.flags & GUEST_SA_KNOWN;
 		k->restorer = n.restorer;
