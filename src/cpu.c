@@ -470,7 +470,8 @@ uint64_t sc_trap(struct sc_thread *t, uint64_t nr, const uint64_t args[6])
 		sc_sig_traced_poll(t);
 	bool released = known && p->blocking[nr] && sc_blocking_begin(t);
 	uint64_t r = sc_dispatch(t, nr, args);
-	if (__builtin_expect(t->sig_traced_applied != 0, 0))
+	if (__builtin_expect(r == (uint64_t)-SC_GUEST_EPIPE || r == (uint64_t)-SC_GUEST_ECHILD, 0) &&
+	    t->sig_traced_applied)
 		sc_sig_traced_result(t, r);
 	sc_sig_syscall_done(t);
 	if (known && p->forking[nr] && r == 0 && getpid() != p->pid)

@@ -74,9 +74,26 @@ uint64_t sc_sig_host_blocked(struct sc_thread *t);
  * whether one came (during a call); the set again after a disposition changed. */
 uint64_t sc_sig_traced_set(struct sc_process *p);
 void sc_sig_traced_drain(struct sc_thread *t);
-/* Before a call: a drain when one may have come (cheap: not a host call every time); after a
- * call: what its result says may come (EPIPE: a SIGPIPE; ECHILD: no children any more). */
-void sc_sig_traced_poll(struct sc_thread *t);
+/* Before a call: a drain when one may have come. A look at the host's queue is a host call
+ * (rt_sigpending, ~0.1 us here): too much for every call of a syscall-bound guest (it doubled
+ * the trace's cost). So it is made only where a signal the trace shows can be waiting: while
+ * the process may have children (SIGCHLD, as soon as one ends), after a call that failed with
+ * EPIPE (the SIGPIPE it raised, shown after its line), after the guest unblocked one, when
+ * something changed (a disposition, the trace's end), and otherwise every 64th call of a
+ * thread, for what comes from outside (a SIGWINCH, a kill of an ignored signal): shown a few
+ * calls later than strace would show it, never lost. */
+static inline void sc_sig_traced_poll(struct sc_thread *t)
+{
+	struct sc_process *p = t->proc;
+	if (t->sig_traced_applied != __atomic_load_n(&p->sig_traced, __ATOMIC_RELAXED) ||
+	    !p->tracer || __atomic_load_n(&p->sig_children, __ATOMIC_RELAXED) ||
+	    t->sig_traced_due || !(++t->sig_traced_calls & 63)) {
+		t->sig_traced_due = false;
+		sc_sig_traced_drain(t);
+	}
+}
+/* After a call: what its result says may come (EPIPE: a SIGPIPE; ECHILD: the children gone). */
+enum { SC_GUEST_ECHILD = 10, SC_GUEST_EPIPE = 32 }; /* (the same numbers for both guests) */
 void sc_sig_traced_result(struct sc_thread *t, uint64_t r);
 /* The guest thread's mask changed from old: a drain is due if that unblocked one of them. */
 static inline void sc_sig_traced_unblocked(struct sc_thread *t, uint64_t old)

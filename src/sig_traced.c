@@ -83,24 +83,6 @@ void sc_sig_traced_drain(struct sc_thread *t)
 		sc_sig_host_requeue(&back[k]);
 }
 
-/* A look at the host's queue is a host call (rt_sigpending, ~0.1 us here): too much for every
- * call of a syscall-bound guest (it doubled the trace's cost). So it is made only where a
- * signal the trace shows can be waiting: while the process may have children (SIGCHLD, as
- * soon as one ends), after a call that failed with EPIPE (the SIGPIPE it raised, shown after
- * its line), when something changed (a disposition, the trace's end), and otherwise every 64th
- * call of a thread, for what comes from outside (a SIGWINCH, a kill of an ignored signal):
- * shown a few calls later than strace would show it, never lost. */
-void sc_sig_traced_poll(struct sc_thread *t)
-{
-	struct sc_process *p = t->proc;
-	if (t->sig_traced_applied != __atomic_load_n(&p->sig_traced, __ATOMIC_RELAXED) ||
-	    !p->tracer || __atomic_load_n(&p->sig_children, __ATOMIC_RELAXED) ||
-	    t->sig_traced_due || !(++t->sig_traced_calls & 63)) {
-		t->sig_traced_due = false;
-		sc_sig_traced_drain(t);
-	}
-}
-
 bool sc_sig_has_children(void)
 {
 	siginfo_t si;
@@ -111,10 +93,9 @@ bool sc_sig_has_children(void)
 void sc_sig_traced_result(struct sc_thread *t, uint64_t r)
 {
 	struct sc_process *p = t->proc;
-	if (r == (uint64_t)-32 /* EPIPE, the same number for both guests */)
+	if (r == (uint64_t)-SC_GUEST_EPIPE)
 		t->sig_traced_due = true;
-	else if (r == (uint64_t)-10 /* ECHILD: a wait found none, or not that one */ &&
-		 __atomic_load_n(&p->sig_children, __ATOMIC_RELAXED)) {
+	else if (__atomic_load_n(&p->sig_children, __ATOMIC_RELAXED)) {
 		__atomic_store_n(&p->sig_children, sc_sig_has_children(), __ATOMIC_RELAXED);
 		t->sig_traced_due = true; /* the last one's SIGCHLD (reaped by the kernel) */
 	}

@@ -108,14 +108,18 @@ struct sc_trace_sys *sc_trace_sys_table(struct sc_tracer *tr, struct sc_process 
 	if (tr->sys[ai])
 		return tr->sys[ai];
 	const struct sc_syscall_table *tab = p->arch->syscalls;
-	struct sc_trace_sys *s = calloc(tab->count, sizeof *s);
+	struct sc_trace_sys *s = aligned_alloc(_Alignof(struct sc_trace_sys), tab->count * sizeof *s);
 	if (!s)
 		return NULL;
+	memset(s, 0, tab->count * sizeof *s);
 	for (unsigned nr = 0; nr < tab->count; nr++) {
 		const struct sc_syscall_meta *m = tab->meta[nr];
 		struct sc_trace_sys *e = &s[nr];
 		e->meta = m;
-		e->namelen = m ? (uint8_t)strlen(m->name) : 0;
+		size_t nl = m ? strlen(m->name) : 0;
+		e->namelen = (uint8_t)(nl < 255 ? nl : 255);
+		if (m && nl < sizeof e->name)
+			memcpy(e->name, m->name, nl);
 		if (!m) {
 			e->nargs = 6;
 			e->traced = name_selected(tr, "", 0) && !tr->sel_none;

@@ -397,6 +397,10 @@ static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_th
 		/* straight into the output: no copy of the line, no locking */
 		b = &tr->out;
 		tr->line_at = b->len;
+		if (b->p) {
+			__builtin_prefetch(b->p + b->len + 64, 1);
+			__builtin_prefetch(b->p + b->len + 128, 1);
+		}
 	} else {
 		b->len = 0;
 	}
@@ -408,7 +412,7 @@ static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_th
 	const struct sc_trace_sys *s = c->sys;
 	char *q;
 	if (s->meta && (q = tb_reserve(b, s->namelen + 1u))) {
-		__builtin_memcpy(q, s->meta->name, s->namelen);
+		__builtin_memcpy(q, s->namelen < sizeof s->name ? s->name : s->meta->name, s->namelen);
 		q[s->namelen] = '(';
 		tb_commit(b, q + s->namelen + 1);
 	} else if (!s->meta) {
@@ -1041,7 +1045,8 @@ trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 		tl->line.len = 0;
 		trace_enter(tr, p, t, tl);
 	}
-	int cut = show && !noreturn ? sc_trace_cut_short(tr, t, c) : -1;
+	int cut = show && !noreturn && (s->special == TS_nanosleep || s->special == TS_poll)
+			  ? sc_trace_cut_short(tr, t, c) : -1;
 	if (__builtin_expect(cut >= 0, 0))
 		cut_short(tr, p, t, tl, cut);
 	else if (show)
