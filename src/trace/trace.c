@@ -388,7 +388,7 @@ static bool direct_ok(const struct sc_tracer *tr, const struct sc_trace_sys *s)
 			      SC_TRACE_F_FAILED));
 }
 
-static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+static inline __attribute__((always_inline)) void trace_enter_inline(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 			struct sc_trace_tls *tl)
 {
 	struct sc_trace_call *c = &tl->call;
@@ -411,20 +411,27 @@ static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_th
 	c->name_pos = (uint32_t)b->len;
 	const struct sc_trace_sys *s = c->sys;
 	char *q;
-	if (s->meta && (q = tb_reserve(b, s->namelen + 1u))) {
-		__builtin_memcpy(q, s->namelen < sizeof s->name ? s->name : s->meta->name, s->namelen);
+	if (s->meta && s->namelen < sizeof s->name && (q = tb_reserve(b, sizeof s->name))) {
+		/* a fixed-size copy (the name is NUL-padded): two vector moves, no length switch */
+		__builtin_memcpy(q, s->name, sizeof s->name);
 		q[s->namelen] = '(';
 		tb_commit(b, q + s->namelen + 1);
-	} else if (!s->meta) {
+	} else if (s->meta) {
+		tb_putn(b, s->meta->name, s->namelen);
+		tb_putc(b, '(');
+	} else {
 		char tmp[40];
 		tb_puts(b, sc_trace_sys_name(c, tmp, sizeof tmp));
 		tb_putc(b, '(');
 	}
-	struct sc_tprint tp = { tr, p, t, c, b, c->arch, false };
 	c->next_arg = 0;
 	c->nargs_printed = 0;
 	c->args_set = 0;
-	bool complete = s->special || s->nargs ? print_args(&tp) : true;
+	bool complete = true;
+	if (s->special || s->nargs) {
+		struct sc_tprint tp = { tr, p, t, c, b, c->arch, false };
+		complete = print_args(&tp);
+	}
 	c->decoded = complete;
 	c->flushed = 0;
 	c->open = false;
@@ -456,6 +463,13 @@ static void trace_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_th
 		sc_trace_emit(tr, b->p, b->len);
 		c->flushed = b->len;
 	}
+}
+
+/* (inline into the tracer's hooks, where every call pays for it; out of line elsewhere) */
+static __attribute__((noinline)) void trace_enter(struct sc_tracer *tr, struct sc_process *p,
+						  struct sc_thread *t, struct sc_trace_tls *tl)
+{
+	trace_enter_inline(tr, p, t, tl);
 }
 
 /* The end of a line whose entry went out open (-f): its rest when it is still the output's
@@ -568,14 +582,17 @@ static void put_ret(struct sc_tprint *tp, bool noreturn, int kind)
 	}
 }
 
-static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+static inline __attribute__((always_inline)) void trace_exit_inline(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 		       struct sc_trace_tls *tl, bool noreturn)
 {
 	struct sc_trace_call *c = &tl->call;
 	struct sc_tbuf *b = tl->lb;
-	struct sc_tprint tp = { tr, p, t, c, b, c->arch, true };
-	if (c->next_arg < c->sys->nargs || c->sys->special)
+	/* (the printers' context is made only when something is printed with it) */
+	struct sc_tprint tp;
+	if (c->next_arg < c->sys->nargs || c->sys->special) {
+		tp = (struct sc_tprint){ tr, p, t, c, b, c->arch, true };
 		print_args(&tp);
+	}
 	size_t args_end = b->len;
 	/* ") ", the padding to the column, "= ", and a plain number with its newline at once */
 	size_t start = b == &tr->out ? tr->line_at : 0;
@@ -607,6 +624,7 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thr
 	} else {
 		if (q)
 			tb_commit(b, q);
+		tp = (struct sc_tprint){ tr, p, t, c, b, c->arch, true };
 		put_ret(&tp, noreturn, kind);
 		ret_end = b->len;
 		if ((tr->flags & SC_TRACE_F_DURATION) && !noreturn) {
@@ -648,6 +666,13 @@ static void trace_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thr
 		sc_trace_json_line(tr, tl, args_end, ret_pos, ret_end);
 	else
 		sc_trace_emit(tr, b->p + c->flushed, b->len - c->flushed);
+}
+
+static __attribute__((noinline)) void trace_exit(struct sc_tracer *tr, struct sc_process *p,
+						 struct sc_thread *t, struct sc_trace_tls *tl,
+						 bool noreturn)
+{
+	trace_exit_inline(tr, p, t, tl, noreturn);
 }
 
 /* A sleep an ignored signal came during, shown as strace shows it natively cut short: its
@@ -782,7 +807,7 @@ trace_begin(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 	tl->show = show;
 	tl->count = count;
 	if (show)
-		trace_enter(tr, p, t, tl);
+		trace_enter_inline(tr, p, t, tl);
 	if (forks(c)) {
 		/* what tells the child from the parent when the call returns */
 		tl->pid = tr->pid;
@@ -1050,7 +1075,7 @@ trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 	if (__builtin_expect(cut >= 0, 0))
 		cut_short(tr, p, t, tl, cut);
 	else if (show)
-		trace_exit(tr, p, t, tl, noreturn);
+		trace_exit_inline(tr, p, t, tl, noreturn);
 	emit_deferred(tr, tl);
 	if (count && !noreturn)
 		count_call(tr, c);
@@ -1092,6 +1117,16 @@ static syscorn_action trace_before(struct sc_thread *t, syscorn_syscall *sc, voi
 	return SYSCORN_CONTINUE;
 }
 
+/* A call the BEFORE hook did not see: its whole line at once (out of line: rare). */
+static __attribute__((noinline)) void trace_unseen(struct sc_tracer *tr, struct sc_process *p,
+						   struct sc_thread *t, struct sc_trace_tls *tl,
+						   const struct sc_trace_sys *s,
+						   const syscorn_syscall *sc, bool show, bool count)
+{
+	trace_begin(tr, p, t, tl, s, sc, show, count);
+	trace_finish(tr, p, t, tl, (uint64_t)sc->ret);
+}
+
 static syscorn_action trace_after(struct sc_thread *t, syscorn_syscall *sc, void *data)
 {
 	(void)data;
@@ -1121,8 +1156,7 @@ static syscorn_action trace_after(struct sc_thread *t, syscorn_syscall *sc, void
 		sc_trace_lost(tr);
 		return SYSCORN_CONTINUE;
 	}
-	trace_begin(tr, p, t, tl, s, sc, show, count);
-	trace_finish(tr, p, t, tl, (uint64_t)sc->ret);
+	trace_unseen(tr, p, t, tl, s, sc, show, count);
 	return SYSCORN_CONTINUE;
 }
 

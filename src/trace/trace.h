@@ -312,15 +312,22 @@ static inline char *fmt_udec(char *q, uint64_t v)
 	char *e = q + t + (v >= sc_pow10[t]);
 	if (e == q)
 		e++; /* v = 0 */
-	for (q = e; v >= 100; v /= 100) {
+	q = e;
+	for (; v >= 100000000; v /= 100) {
 		q -= 2;
 		__builtin_memcpy(q, &sc_digit_pairs[2 * (v % 100)], 2);
 	}
-	if (v >= 10) {
+	/* the last 8 digits or fewer in 32 bits: a cheaper multiply for each division */
+	uint32_t w = (uint32_t)v;
+	for (; w >= 100; w /= 100) {
 		q -= 2;
-		__builtin_memcpy(q, &sc_digit_pairs[2 * v], 2);
+		__builtin_memcpy(q, &sc_digit_pairs[2 * (w % 100)], 2);
+	}
+	if (w >= 10) {
+		q -= 2;
+		__builtin_memcpy(q, &sc_digit_pairs[2 * w], 2);
 	} else {
-		*--q = (char)('0' + v);
+		*--q = (char)('0' + w);
 	}
 	return e;
 }
