@@ -496,6 +496,7 @@ syscorn_err syscorn_trace(syscorn *p, const syscorn_trace_opts *o, syscorn_trace
 		tr->nnames = o->nnames;
 	}
 	sc_trace_shared_init(tr);
+	sc_trace_replan(tr);
 	p->tracer = tr;
 	if (p->arch && p->uc)
 		sc_trace_start(p); /* loaded already: the execve line now (else at the first run) */

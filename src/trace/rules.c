@@ -158,6 +158,8 @@ struct sc_trace_sys *sc_trace_sys_table(struct sc_tracer *tr, struct sc_process 
 		if (!strcmp(m->name, "tgkill") || !strcmp(m->name, "tkill"))
 			e->kind |= SC_TSYS_TGKILL;
 	}
+	for (unsigned nr = 0; nr < tab->count; nr++)
+		s[nr].plain = s[nr].meta && !s[nr].special && !s[nr].kind;
 	tr->sys[ai] = s;
 	tr->nsys[ai] = tab->count;
 	return s;

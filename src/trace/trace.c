@@ -388,6 +388,16 @@ static bool direct_ok(const struct sc_tracer *tr, const struct sc_trace_sys *s)
 			      SC_TRACE_F_FAILED));
 }
 
+void sc_trace_replan(struct sc_tracer *tr)
+{
+	tr->plain = !tr->show_pid && !tr->tflag && !tr->timed && !tr->shared &&
+		    !__atomic_load_n(&tr->threaded, __ATOMIC_RELAXED) &&
+		    !(tr->flags & (SC_TRACE_F_RELATIVE | SC_TRACE_F_UNBUFFERED | SC_TRACE_F_JSON |
+				   SC_TRACE_F_SUCCESS | SC_TRACE_F_FAILED | SC_TRACE_F_SUMMARY |
+				   SC_TRACE_F_SUMMARY_TOO | SC_TRACE_F_DURATION | SC_TRACE_F_FF |
+				   SC_TRACE_F_FDPATH));
+}
+
 static inline __attribute__((always_inline)) void trace_enter_inline(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 			struct sc_trace_tls *tl)
 {
@@ -820,8 +830,10 @@ trace_begin(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 		if (s->meta && !strcmp(s->meta->name, "clone3") &&
 		    copy_from_guest(p, &flags, c->args[0], sizeof flags))
 			flags = 0;
-		if ((flags & 0x10000) && !tr->threaded)
+		if ((flags & 0x10000) && !tr->threaded) {
 			__atomic_store_n(&tr->threaded, true, __ATOMIC_RELEASE);
+			sc_trace_replan(tr);
+		}
 		/* fork and vfork's first argument is not theirs */
 		tl->new_process = !(flags & 0x10000) || !s->meta || strncmp(s->meta->name, "clone", 5);
 		/* -f on stderr: a task more from now on (one less if the call fails) */
@@ -1015,12 +1027,14 @@ trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 				sc_trace_ff_begin(tr, tr->pid);
 			if (tr->flags & SC_TRACE_F_FOLLOW) {
 				tr->show_pid = !(tr->flags & SC_TRACE_F_FF);
+				sc_trace_replan(tr);
 			} else {
 				/* not followed: strace does not trace it, nor show its signals */
 				tr->sel_none = true;
 				tr->sig_sel = 0;
 				tr->flags &= ~(uint32_t)(SC_TRACE_F_SUMMARY | SC_TRACE_F_SUMMARY_TOO);
 				tr->flags |= SC_TRACE_F_QUIET_EXIT;
+				sc_trace_replan(tr);
 				for (int a = 0; a < 2; a++)
 					for (unsigned i = 0; tr->sys[a] && i < tr->nsys[a]; i++)
 						tr->sys[a][i].traced = false;
@@ -1034,6 +1048,7 @@ trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 				__atomic_sub_fetch(&tr->shared->nprocs, 1, __ATOMIC_SEQ_CST);
 		} else if ((tr->flags & SC_TRACE_F_FOLLOW) && !(tr->flags & SC_TRACE_F_FF)) {
 			tr->show_pid = true;
+			sc_trace_replan(tr);
 			if (tl->new_process && tr->shared && !tr->multi) {
 				lock(tr);
 				tr->multi = true;
@@ -1093,6 +1108,109 @@ trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 	}
 }
 
+/* The plain path: a call with no kind and no special decoder, traced with no option that
+ * changes a line's frame (tr->plain: one thread and process, buffered text, no leader, nothing
+ * timed, every line whole). The same line as trace_enter/trace_exit write, without asking
+ * at every step about all that cannot be: most of a syscall-bound guest's calls come here. */
+static inline void plain_enter(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+			       struct sc_trace_tls *tl, const struct sc_trace_sys *s,
+			       const syscorn_syscall *sc)
+{
+	struct sc_trace_call *c = &tl->call;
+	c->sys = s;
+	c->nr = sc->nr;
+	for (int i = 0; i < 6; i++) { /* 8 bytes at a time, as they were stored (hooks.c) */
+		uint64_t v = sc->args[i];
+		__asm__("" : "+r"(v));
+		c->args[i] = v;
+	}
+	c->arch = tr->arch;
+	c->aux = NULL;
+	c->ret_override = -1;
+	c->eintr_as = -1;
+	c->err = 0;
+	c->flushed = 0;
+	c->open = false;
+	c->exec_shown = false;
+	tl->cur = sc;
+	tl->show = true;
+	tl->count = false;
+	tl->in_call = true;
+	/* straight into the output (direct_ok holds) */
+	struct sc_tbuf *b = &tr->out;
+	tr->line_at = b->len;
+	tl->lb = b;
+	b->lost = false;
+	c->name_pos = (uint32_t)b->len;
+	char *q;
+	if (s->namelen < sizeof s->name && (q = tb_reserve(b, sizeof s->name))) {
+		__builtin_memcpy(q, s->name, sizeof s->name);
+		q[s->namelen] = '(';
+		tb_commit(b, q + s->namelen + 1);
+	} else {
+		tb_putn(b, s->meta->name, s->namelen);
+		tb_putc(b, '(');
+	}
+	c->next_arg = 0;
+	c->nargs_printed = 0;
+	c->args_set = 0;
+	c->decoded = true;
+	if (s->nargs) {
+		struct sc_tprint tp = { tr, p, t, c, b, c->arch, false };
+		c->decoded = print_args(&tp);
+	}
+}
+
+static inline void plain_exit(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+			      struct sc_trace_tls *tl, uint64_t r)
+{
+	struct sc_trace_call *c = &tl->call;
+	const struct sc_trace_sys *s = c->sys;
+	tl->cur = NULL;
+	tl->in_call = false;
+	c->ret = (int64_t)r;
+	c->err = c->ret < 0 && c->ret > -4096 ? (int)-c->ret : 0;
+	c->dur_ns = 0;
+	bool noreturn = s->ret == TR_none && p->exit.done;
+	struct sc_tbuf *b = &tr->out;
+	if (c->next_arg < s->nargs) {
+		struct sc_tprint tp = { tr, p, t, c, b, c->arch, true };
+		print_args(&tp);
+	}
+	size_t col = b->len - tr->line_at + 2, want = (size_t)tr->column;
+	size_t pad = col < want ? want - col : 0;
+	char *q;
+	if (!noreturn && !c->err && !c->aux && pad < 48 && (s->ret == TR_dec || s->ret == TR_fd ||
+	    s->ret == TR_udec) && c->ret_override < 0 && (q = tb_reserve(b, 48 + 4 + 22))) {
+		/* ") ", the padding, "= ", the number and the newline at once */
+		static const char spaces[48] = "                                                ";
+		q[0] = ')';
+		__builtin_memcpy(q + 1, spaces, 48);
+		q += pad + 2;
+		q[0] = '=';
+		q[1] = ' ';
+		q += 2;
+		q = s->ret == TR_udec ? fmt_udec(q, r) : fmt_dec(q, s->ret == TR_fd ? (int)r : (int64_t)r);
+		*q++ = '\n';
+		tb_commit(b, q);
+	} else {
+		/* anything else in the line's end: the general writer (which knows the line is
+		 * direct, and prints no argument twice) */
+		trace_exit(tr, p, t, tl, noreturn);
+		emit_deferred(tr, tl);
+		return;
+	}
+	if (__builtin_expect(b->lost, 0)) {
+		sc_trace_lost(tr);
+		b->len = tr->line_at;
+		b->lost = false;
+	}
+	tr->line_at = SIZE_MAX;
+	if (b->len >= 32768)
+		sc_trace_out_flush_locked(tr);
+	emit_deferred(tr, tl);
+}
+
 static syscorn_action trace_before(struct sc_thread *t, syscorn_syscall *sc, void *data)
 {
 	(void)data;
@@ -1111,6 +1229,10 @@ static syscorn_action trace_before(struct sc_thread *t, syscorn_syscall *sc, voi
 	}
 	if (__builtin_expect(tl->cur != NULL, 0)) /* a call from a signal handler run inside one */
 		return SYSCORN_CONTINUE;
+	if (tr->plain && s->plain && show) {
+		plain_enter(tr, p, t, tl, s, sc);
+		return SYSCORN_CONTINUE;
+	}
 	trace_begin(tr, p, t, tl, s, sc, show, count);
 	if (tr->timed)
 		mono(&tl->t0);
@@ -1136,6 +1258,10 @@ static syscorn_action trace_after(struct sc_thread *t, syscorn_syscall *sc, void
 		return SYSCORN_CONTINUE;
 	struct sc_trace_tls *tl = tls;
 	if (__builtin_expect(tl != NULL && tl->tr == tr && tl->cur == sc, 1)) {
+		if (tr->plain && tl->call.sys->plain && tl->lb == &tr->out) {
+			plain_exit(tr, p, t, tl, (uint64_t)sc->ret);
+			return SYSCORN_CONTINUE;
+		}
 		if (tr->timed) {
 			struct timespec t1;
 			mono(&t1);
@@ -1345,4 +1471,5 @@ void sc_trace_shared_free(struct sc_tracer *tr)
 		munmap((char *)tr->shared - offsetof(struct shared_page, s), sizeof(struct shared_page));
 	tr->shared = NULL;
 	tr->multi = false;
+	sc_trace_replan(tr);
 }

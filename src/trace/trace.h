@@ -99,6 +99,7 @@ struct sc_trace_sys {
 	uint8_t ret, special, nargs, outs, eintr;
 	bool traced;                        /* selected by -e trace= */
 	uint8_t kind;                       /* SC_TSYS_* */
+	bool plain;                         /* no kind, no special decoder: the plain path */
 	uint32_t classes;
 	const struct sc_syscall_meta *meta; /* NULL: a number the table does not know */
 	struct sc_trace_arg args[6];
@@ -198,6 +199,9 @@ struct sc_tracer {
 	bool sel_none;
 	bool multi;
 	bool dyn_pid;         /* -f on stderr: "[pid N] " while the trace has several tasks */
+	/* None of the above: no leader, nothing timed, one output of one thread and process,
+	 * buffered text, every line whole (sc_trace_replan): the plain path (trace.c). */
+	bool plain;
 	struct sc_trace_sys *sys[2]; /* per architecture, by number */
 	unsigned nsys[2];
 	/* A line written straight into `out` (one thread, one process, buffered text: no other
@@ -257,6 +261,10 @@ void sc_trace_signal_raw(struct sc_process *p, const void *siginfo);
 uint64_t sc_trace_signals_shown(struct sc_process *p);
 /* A fault that ends the guest (cpu.c's report): the siginfo of its death line. */
 void sc_trace_fault(struct sc_process *p, int sig, uint64_t addr, uint64_t pc, int fault_type);
+
+/* Whether the tracer takes its plain path (trace.c): again after each change of what it
+ * depends on (options, -f's shared output, a thread, a fork). */
+void sc_trace_replan(struct sc_tracer *tr);
 
 /* Output helpers (tbuf.c; the common appends inline, the buffer grown out of line). Out of
  * memory, tb_grow returns false and sets b->lost, and the append is dropped. */
