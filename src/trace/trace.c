@@ -388,6 +388,21 @@ static bool direct_ok(const struct sc_tracer *tr, const struct sc_trace_sys *s)
 			      SC_TRACE_F_FAILED));
 }
 
+/* "name(" of a known call. */
+static inline void put_name(struct sc_tbuf *b, const struct sc_trace_sys *s)
+{
+	char *q;
+	if (s->namelen < sizeof s->name && (q = tb_reserve(b, sizeof s->name))) {
+		/* a fixed-size copy (the name is NUL-padded): two vector moves, no length switch */
+		__builtin_memcpy(q, s->name, sizeof s->name);
+		q[s->namelen] = '(';
+		tb_commit(b, q + s->namelen + 1);
+	} else {
+		tb_putn(b, s->meta->name, s->namelen);
+		tb_putc(b, '(');
+	}
+}
+
 void sc_trace_replan(struct sc_tracer *tr)
 {
 	tr->plain = !tr->show_pid && !tr->tflag && !tr->timed && !tr->shared &&
@@ -420,15 +435,8 @@ static inline __attribute__((always_inline)) void trace_enter_inline(struct sc_t
 		leader(tr, b, &c->wall);
 	c->name_pos = (uint32_t)b->len;
 	const struct sc_trace_sys *s = c->sys;
-	char *q;
-	if (s->meta && s->namelen < sizeof s->name && (q = tb_reserve(b, sizeof s->name))) {
-		/* a fixed-size copy (the name is NUL-padded): two vector moves, no length switch */
-		__builtin_memcpy(q, s->name, sizeof s->name);
-		q[s->namelen] = '(';
-		tb_commit(b, q + s->namelen + 1);
-	} else if (s->meta) {
-		tb_putn(b, s->meta->name, s->namelen);
-		tb_putc(b, '(');
+	if (s->meta) {
+		put_name(b, s);
 	} else {
 		char tmp[40];
 		tb_puts(b, sc_trace_sys_name(c, tmp, sizeof tmp));
@@ -787,14 +795,10 @@ static inline const struct sc_trace_sys *trace_pick(struct sc_tracer *tr, struct
 	return s;
 }
 
-/* The call's entry: its state, the start of its line. */
-/* (inline: it is most of the tracer's BEFORE hook, whose cost every traced call pays) */
-static inline __attribute__((always_inline)) void
-trace_begin(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
-	    struct sc_trace_tls *tl, const struct sc_trace_sys *s, const syscorn_syscall *sc,
-	    bool show, bool count)
+/* A call's state at its entry, before anything of it is printed. */
+static inline void call_start(struct sc_trace_call *c, const struct sc_tracer *tr,
+			      const struct sc_trace_sys *s, const syscorn_syscall *sc)
 {
-	struct sc_trace_call *c = &tl->call;
 	c->sys = s;
 	c->nr = sc->nr;
 	for (int i = 0; i < 6; i++) { /* 8 bytes at a time, as they were stored (hooks.c) */
@@ -810,6 +814,17 @@ trace_begin(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 	c->flushed = 0;
 	c->open = false;
 	c->exec_shown = false;
+}
+
+/* The call's entry: its state, the start of its line. */
+/* (inline: it is most of the tracer's BEFORE hook, whose cost every traced call pays) */
+static inline __attribute__((always_inline)) void
+trace_begin(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
+	    struct sc_trace_tls *tl, const struct sc_trace_sys *s, const syscorn_syscall *sc,
+	    bool show, bool count)
+{
+	struct sc_trace_call *c = &tl->call;
+	call_start(c, tr, s, sc);
 	c->dur_ns = 0;
 	if (tr->tflag || (tr->flags & SC_TRACE_F_JSON))
 		now(&c->wall);
@@ -1117,21 +1132,7 @@ static inline void plain_enter(struct sc_tracer *tr, struct sc_process *p, struc
 			       const syscorn_syscall *sc)
 {
 	struct sc_trace_call *c = &tl->call;
-	c->sys = s;
-	c->nr = sc->nr;
-	for (int i = 0; i < 6; i++) { /* 8 bytes at a time, as they were stored (hooks.c) */
-		uint64_t v = sc->args[i];
-		__asm__("" : "+r"(v));
-		c->args[i] = v;
-	}
-	c->arch = tr->arch;
-	c->aux = NULL;
-	c->ret_override = -1;
-	c->eintr_as = -1;
-	c->err = 0;
-	c->flushed = 0;
-	c->open = false;
-	c->exec_shown = false;
+	call_start(c, tr, s, sc);
 	tl->cur = sc;
 	tl->show = true;
 	tl->count = false;
@@ -1142,15 +1143,7 @@ static inline void plain_enter(struct sc_tracer *tr, struct sc_process *p, struc
 	tl->lb = b;
 	b->lost = false;
 	c->name_pos = (uint32_t)b->len;
-	char *q;
-	if (s->namelen < sizeof s->name && (q = tb_reserve(b, sizeof s->name))) {
-		__builtin_memcpy(q, s->name, sizeof s->name);
-		q[s->namelen] = '(';
-		tb_commit(b, q + s->namelen + 1);
-	} else {
-		tb_putn(b, s->meta->name, s->namelen);
-		tb_putc(b, '(');
-	}
+	put_name(b, s);
 	c->next_arg = 0;
 	c->nargs_printed = 0;
 	c->args_set = 0;
