@@ -369,11 +369,13 @@ class Syscorn:
     def trace(self, options=(), write=None):
         """Traces the guest's syscalls as strace does, with strace's options (a list:
         ["-f", "-e", "trace=%file", "-s", "64"]); every piece of the trace goes to
-        write(pid, bytes), by default to stderr. Before the first run. Raises SyscornError
-        (ERR_OPTION, with strace's reason) for an invalid option."""
+        write(pid, bytes), by default to stderr. With -ff -o, pid is the task's id, and
+        write(tid, b"") marks a task's start, write(tid, None) its end. Before the first run.
+        Raises SyscornError (ERR_OPTION, with strace's reason) for an invalid option."""
         if write is None:
             def write(pid, data):  # noqa: ARG001
-                os.write(2, data)
+                if data:
+                    os.write(2, data)
         opts = _vp()
         _check(_trace_opts_new(ctypes.byref(opts)), "trace")
         try:
@@ -390,7 +392,7 @@ class Syscorn:
 
             def tramp(data, pid, buf, n):
                 try:
-                    write(pid, ctypes.string_at(buf, n))
+                    write(pid, ctypes.string_at(buf, n) if buf else None)
                 except BaseException as ex:  # noqa: BLE001 - re-raised by run()
                     self._pending_exc = ex
                     _stop(self._h)

@@ -259,6 +259,21 @@ def test_trace(arch):
             assert e.value.errno == syscorn.ERR_OPTION and "trace: " in str(e.value), bad
 
 
+def test_trace_per_task(arch):
+    # -ff -o: the task's id with its text, b"" for its start and None for its end
+    out = []
+    with Syscorn(guest(arch), argv=["apiguest", "syscalls"]) as sc:
+        sc.trace(["-ff", "-o", "unused", "-e", "trace=write"],
+                 write=lambda pid, data: out.append((pid, data)))
+        r = sc.run()
+    pids = {pid for pid, _ in out}
+    assert len(pids) == 1, out
+    assert out[0][1] == b"" and out[-1][1] is None, out
+    text = b"".join(d for _, d in out[1:-1]).decode()
+    assert 'write(1, "hooked\\n", 7)' in text, text
+    assert text.endswith("+++ exited with %d +++\n" % r.exit_code), text
+
+
 def test_exec_prefix(arch):
     with Syscorn(guest(arch), argv=["apiguest", "exit", "3"]) as sc:
         sc.set_exec_prefix(["/nonexistent/syscorn", "-q"])

@@ -254,6 +254,8 @@ void sc_trace_end(struct sc_process *p)
 	if (tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_SUMMARY_TOO))
 		sc_trace_summary(tr, p);
 	sc_trace_out_flush(tr);
+	if (tr->flags & SC_TRACE_F_FF) /* -ff: the process's own output ends too */
+		sc_trace_ff_end(tr, tr->pid);
 	unsigned long lost = __atomic_load_n(&tr->lost, __ATOMIC_RELAXED);
 	if (lost)
 		sc_warn(p, "trace: %lu line%s lost: out of memory", lost, lost == 1 ? "" : "s");
