@@ -104,8 +104,29 @@ static inline int sc_trace_out_id(const struct sc_tracer *tr)
 	return tr->out_tid ? tr->out_tid : tr->pid;
 }
 /* Writes what is pending in the output buffer (all of it but a direct line's start), under
- * the output's lock (trace.c). */
+ * the output's lock (output.c). */
 void sc_trace_out_flush_locked(struct sc_tracer *tr);
+/* The threads' lock (taken once a thread was created); the output's (the threads', and the
+ * processes' once there are several); text added under it; -f's open line ended (output.c). */
+void sc_trace_lock(struct sc_tracer *tr);
+void sc_trace_unlock(struct sc_tracer *tr);
+void sc_trace_out_lock(struct sc_tracer *tr);
+void sc_trace_out_unlock(struct sc_tracer *tr);
+void sc_trace_out_put_locked(struct sc_tracer *tr, const char *s, size_t n);
+void sc_trace_end_open_locked(struct sc_tracer *tr);
+/* The calling thread's id in the trace, 0 when it has no state in it yet (trace.c). */
+int sc_trace_my_tid(const struct sc_tracer *tr);
+/* The wall clock; a line's leader ("[pid N] ", timestamps) for task id (trace.c). */
+void sc_trace_now(struct timespec *ts);
+void sc_trace_leader_of(struct sc_tracer *tr, struct sc_tbuf *b, const struct timespec *wall,
+			int id);
+/* -f on stderr: a task no longer counted (its "+++" line printed) (trace.c). */
+void sc_trace_detach_task(struct sc_tracer *tr, bool *attached);
+/* -f: a thread the process made; the calling thread's call the process's end will cut short;
+ * a thread's own exit (tasks.c). */
+void sc_trace_task_add(struct sc_tracer *tr, int tid);
+void sc_trace_task_killed(struct sc_tracer *tr, struct sc_trace_tls *tl);
+void sc_trace_thread_exited(struct sc_tracer *tr, struct sc_trace_tls *tl, int status);
 /* Under the output lock, before text is added: the pending text of another task goes out
  * first. self: the calling thread's id, 0 when it has no tracer state. */
 void sc_trace_ff_route(struct sc_tracer *tr, int self);

@@ -1,19 +1,16 @@
-/* The tracer's core: the dispatch hook, the line (leader, arguments, padding, return value,
- * timings), output through the user's write function and the first execve line. Arguments
- * are printed by print*.c (per type) and special*.c (the few calls whose arguments depend on
- * each other); the per-syscall table is rules.c's, the JSON form json.c's, the signal and
- * exit lines events.c's and -c summary.c's. */
+/* The tracer's core: its syscall hooks, the call's state and its line (leader, arguments,
+ * padding, return value, timings), the plain path, the first execve line. Arguments are
+ * printed by print*.c (per type) and special*.c (the few calls whose arguments depend on each
+ * other); the per-syscall table is rules.c's, the output output.c's, -f's other threads
+ * tasks.c's and shared record shared.c's, the JSON form json.c's, the signal and exit lines
+ * events.c's, -ff's files ff.c's and -c summary.c's. */
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,45 +61,6 @@ static struct sc_trace_tls *my_tls(struct sc_tracer *tr)
 	return t;
 }
 
-/* ------------------------------------------------------------------ output */
-
-void sc_trace_lost(struct sc_tracer *tr)
-{
-	__atomic_add_fetch(&tr->lost, 1, __ATOMIC_RELAXED);
-}
-
-void sc_trace_out_flush_locked(struct sc_tracer *tr)
-{
-	size_t n = tr->line_at < tr->out.len ? tr->line_at : tr->out.len;
-	if (n && tr->write)
-		tr->write(tr->write_data, sc_trace_out_id(tr), tr->out.p, n);
-	if (n < tr->out.len) /* the start of a direct line: kept */
-		memmove(tr->out.p, tr->out.p + n, tr->out.len - n);
-	tr->out.len -= n;
-	if (tr->line_at != SIZE_MAX)
-		tr->line_at = 0;
-}
-
-/* The lock is taken once a thread was created (before it exists): not for one thread. */
-static void lock(struct sc_tracer *tr)
-{
-	if (__atomic_load_n(&tr->threaded, __ATOMIC_ACQUIRE))
-		pthread_mutex_lock(&tr->lock);
-}
-
-static void unlock(struct sc_tracer *tr)
-{
-	if (__atomic_load_n(&tr->threaded, __ATOMIC_ACQUIRE))
-		pthread_mutex_unlock(&tr->lock);
-}
-
-void sc_trace_out_flush(struct sc_tracer *tr)
-{
-	lock(tr);
-	sc_trace_out_flush_locked(tr);
-	unlock(tr);
-}
-
 static void finish_open(struct sc_tracer *tr, struct sc_trace_tls *tl, size_t args_end,
 			size_t ret_pos);
 
@@ -134,90 +92,7 @@ void sc_trace_flush(struct sc_process *p)
 	sc_trace_out_flush(tr);
 }
 
-/* The output's lock: the threads' (once there are threads), and the processes' (once there are
- * several: then what went to the buffer is written before the lock is let go, so that the
- * processes' pieces reach the shared output in the order of the shared state). */
-static void out_lock(struct sc_tracer *tr)
-{
-	lock(tr);
-	if (tr->multi) {
-		int r = pthread_mutex_lock(&tr->shared->lock);
-		if (r == EOWNERDEAD) /* a process died holding it (killed): the state stands */
-			pthread_mutex_consistent(&tr->shared->lock);
-	}
-}
-
-static void out_unlock(struct sc_tracer *tr)
-{
-	if (tr->multi) {
-		sc_trace_out_flush_locked(tr);
-		pthread_mutex_unlock(&tr->shared->lock);
-	}
-	unlock(tr);
-}
-
-/* Appends to the output under its lock; written at once when unbuffered, or when the output
- * buffer cannot grow (out of memory: what is pending, then the text itself). */
-static void out_put_locked(struct sc_tracer *tr, const char *s, size_t n)
-{
-	if (__builtin_expect(tr->flags & SC_TRACE_F_FF, 0))
-		sc_trace_ff_route(tr, tls && tls->tr == tr ? tls->tid : 0);
-	if (__builtin_expect(tr->line_at != SIZE_MAX, 0)) {
-		/* a direct line is half written: this goes before it (as it would without) */
-		sc_trace_out_flush_locked(tr);
-		if (tr->write)
-			tr->write(tr->write_data, sc_trace_out_id(tr), s, n);
-		return;
-	}
-	tr->out.lost = false;
-	tb_putn(&tr->out, s, n);
-	if (tr->out.lost) {
-		sc_trace_out_flush_locked(tr);
-		if (tr->write)
-			tr->write(tr->write_data, sc_trace_out_id(tr), s, n);
-	} else if ((tr->flags & SC_TRACE_F_UNBUFFERED) || tr->out.len >= 32768) {
-		sc_trace_out_flush_locked(tr);
-	}
-}
-
-void sc_trace_emit(struct sc_tracer *tr, const char *s, size_t n)
-{
-	out_lock(tr);
-	out_put_locked(tr, s, n);
-	out_unlock(tr);
-}
-
-/* -f: another task's line is open in the output: strace ends it before printing anything else
- * (printleader), and that task's exit then prints "<... NAME resumed>". */
-static void end_open_locked(struct sc_tracer *tr)
-{
-	struct sc_trace_shared *sh = tr->shared;
-	if (sh->open_tid) {
-		const char *t = sh->open_sep ? ",  <unfinished ...>\n" : " <unfinished ...>\n";
-		out_put_locked(tr, t, strlen(t));
-		sh->open_tid = 0;
-	}
-}
-
-/* A whole line ("--- SIG... ---", "+++ exited ... +++"), after any open line is ended. */
-static void emit_line(struct sc_tracer *tr, const char *s, size_t n)
-{
-	sc_trace_emit_line(tr, s, n);
-}
-
-void sc_trace_emit_line(struct sc_tracer *tr, const char *s, size_t n)
-{
-	if (!tr->shared) {
-		sc_trace_emit(tr, s, n);
-		return;
-	}
-	out_lock(tr);
-	end_open_locked(tr);
-	out_put_locked(tr, s, n);
-	out_unlock(tr);
-}
-
-static void now(struct timespec *ts)
+void sc_trace_now(struct timespec *ts)
 {
 	clock_gettime(CLOCK_REALTIME, ts);
 }
@@ -235,7 +110,7 @@ static int64_t ts_ns(const struct timespec *t)
 /* -f on stderr: a task ended (its "+++" line printed) is no longer one of the trace's. Tasks
  * count from the call that makes them (strace counts a new task once it has seen it stop, as it
  * does before it runs, soon after the call). */
-static void detach(struct sc_tracer *tr, bool *attached)
+void sc_trace_detach_task(struct sc_tracer *tr, bool *attached)
 {
 	if (tr->dyn_pid && *attached)
 		__atomic_sub_fetch(&tr->shared->nprocs, 1, __ATOMIC_SEQ_CST);
@@ -244,7 +119,7 @@ static void detach(struct sc_tracer *tr, bool *attached)
 
 /* "[pid N] ", timestamps: what strace prints before a line of task id. On stderr, strace
  * prints the prefix while it traces several tasks (its nprocs > 1); into a file, always (-f). */
-static void leader_of(struct sc_tracer *tr, struct sc_tbuf *b, const struct timespec *wall, int id)
+void sc_trace_leader_of(struct sc_tracer *tr, struct sc_tbuf *b, const struct timespec *wall, int id)
 {
 	if (!tr->show_pid && !tr->tflag && !(tr->flags & SC_TRACE_F_RELATIVE))
 		return;
@@ -279,16 +154,21 @@ static void leader_of(struct sc_tracer *tr, struct sc_tbuf *b, const struct time
 	}
 }
 
+int sc_trace_my_tid(const struct sc_tracer *tr)
+{
+	return tls && tls->tr == tr ? tls->tid : 0;
+}
+
 /* The leader of the calling thread's line. */
 static void leader(struct sc_tracer *tr, struct sc_tbuf *b, const struct timespec *wall)
 {
-	leader_of(tr, b, wall, tls && tls->tr == tr ? tls->tid : tr->pid);
+	sc_trace_leader_of(tr, b, wall, tls && tls->tr == tr ? tls->tid : tr->pid);
 }
 
 void sc_trace_leader_now(struct sc_tracer *tr, struct sc_tbuf *b)
 {
 	struct timespec w;
-	now(&w);
+	sc_trace_now(&w);
 	leader(tr, b, &w);
 }
 
@@ -298,7 +178,7 @@ void sc_trace_whole_line(struct sc_tracer *tr, int tid, const char *text, const 
 {
 	struct sc_tbuf b = { 0 };
 	struct timespec w;
-	now(&w);
+	sc_trace_now(&w);
 	int id = tid ? tid : tls && tls->tr == tr ? tls->tid : (int)gettid();
 	if (tr->flags & SC_TRACE_F_JSON) {
 		tb_printf(&b, "{\"pid\":%d,\"tid\":%d", tr->pid, id);
@@ -307,7 +187,7 @@ void sc_trace_whole_line(struct sc_tracer *tr, int tid, const char *text, const 
 		sc_trace_json_str(&b, text, strlen(text));
 		tb_puts(&b, "}\n");
 	} else {
-		leader_of(tr, &b, &w, id);
+		sc_trace_leader_of(tr, &b, &w, id);
 		tb_puts(&b, text);
 		tb_putc(&b, '\n');
 	}
@@ -323,7 +203,7 @@ void sc_trace_whole_line(struct sc_tracer *tr, int tid, const char *text, const 
 	}
 	if (!d || d->lost) { /* not inside a call, or no memory to keep it for after the call */
 		sc_trace_ff_for(tid);
-		emit_line(tr, b.p, b.len);
+		sc_trace_emit_line(tr, b.p, b.len);
 		sc_trace_ff_for(0);
 	}
 	free(b.p);
@@ -461,13 +341,13 @@ static inline __attribute__((always_inline)) void trace_enter_inline(struct sc_t
 		 * before an argument it prints at exit already (not before the " => " of an
 		 * argument printed twice). */
 		struct sc_trace_shared *sh = tr->shared;
-		out_lock(tr);
-		end_open_locked(tr);
-		out_put_locked(tr, b->p, b->len);
+		sc_trace_out_lock(tr);
+		sc_trace_end_open_locked(tr);
+		sc_trace_out_put_locked(tr, b->p, b->len);
 		sh->open_tid = tl->tid;
 		sh->open_sep = !complete && c->next_arg > 0 && c->sys->special != TS_sendfile &&
 			       c->sys->special != TS_clone;
-		out_unlock(tr);
+		sc_trace_out_unlock(tr);
 		c->flushed = b->len;
 		c->open = true;
 		c->open_sep = sh->open_sep;
@@ -500,17 +380,17 @@ static void finish_open(struct sc_tracer *tr, struct sc_trace_tls *tl, size_t ar
 	struct sc_trace_call *c = &tl->call;
 	struct sc_tbuf *b = &tl->line;
 	struct sc_trace_shared *sh = tr->shared;
-	out_lock(tr);
+	sc_trace_out_lock(tr);
 	if (sh->open_tid == tl->tid) {
-		out_put_locked(tr, b->p + c->flushed, b->len - c->flushed);
+		sc_trace_out_put_locked(tr, b->p + c->flushed, b->len - c->flushed);
 	} else {
-		end_open_locked(tr);
+		sc_trace_end_open_locked(tr);
 		struct sc_tbuf *r = &tl->json; /* free: no JSON with the split */
 		struct timespec w = { 0, 0 };
 		r->len = 0;
 		r->lost = false;
 		if (tr->tflag)
-			now(&w);
+			sc_trace_now(&w);
 		leader(tr, r, &w);
 		char tmp[40];
 		tb_puts(r, "<... ");
@@ -528,21 +408,21 @@ static void finish_open(struct sc_tracer *tr, struct sc_trace_tls *tl, size_t ar
 		if (r->lost)
 			sc_trace_lost(tr);
 		else
-			out_put_locked(tr, r->p, r->len);
+			sc_trace_out_put_locked(tr, r->p, r->len);
 	}
 	sh->open_tid = 0;
-	out_unlock(tr);
+	sc_trace_out_unlock(tr);
 }
 
 /* An open line that will not be finished (out of memory, -z/-Z): ended here if still last. */
 static void drop_open(struct sc_tracer *tr, struct sc_trace_tls *tl, const char *end)
 {
-	out_lock(tr);
+	sc_trace_out_lock(tr);
 	if (tr->shared->open_tid == tl->tid) {
-		out_put_locked(tr, end, strlen(end));
+		sc_trace_out_put_locked(tr, end, strlen(end));
 		tr->shared->open_tid = 0;
 	}
-	out_unlock(tr);
+	sc_trace_out_unlock(tr);
 }
 
 /* The return value, when not a plain number: "?", the restart codes, "-1 ENOENT (...)",
@@ -723,7 +603,7 @@ static void cut_short(struct sc_tracer *tr, struct sc_process *p, struct sc_thre
 static void emit_deferred(struct sc_tracer *tr, struct sc_trace_tls *tl)
 {
 	if (tl->deferred.len) {
-		emit_line(tr, tl->deferred.p, tl->deferred.len);
+		sc_trace_emit_line(tr, tl->deferred.p, tl->deferred.len);
 		tl->deferred.len = 0;
 	}
 }
@@ -738,7 +618,7 @@ static void count_call(struct sc_tracer *tr, struct sc_trace_call *c)
 	unsigned n = tr->nsys[c->arch];
 	if (c->nr >= n)
 		return;
-	lock(tr);
+	sc_trace_lock(tr);
 	if (!tr->counts[c->arch])
 		tr->counts[c->arch] = calloc(n, sizeof *tr->counts[c->arch]);
 	if (tr->counts[c->arch]) {
@@ -748,7 +628,7 @@ static void count_call(struct sc_tracer *tr, struct sc_trace_call *c)
 			k->errors++;
 		k->ns += (uint64_t)c->dur_ns;
 	}
-	unlock(tr);
+	sc_trace_unlock(tr);
 }
 
 /* ------------------------------------------------------------------ the tracer's hooks
@@ -776,9 +656,9 @@ static inline const struct sc_trace_sys *trace_pick(struct sc_tracer *tr, struct
 	int ai = tr->arch;
 	struct sc_trace_sys *tab = __atomic_load_n(&tr->sys[ai], __ATOMIC_ACQUIRE);
 	if (__builtin_expect(!tab, 0)) {
-		lock(tr);
+		sc_trace_lock(tr);
 		tab = sc_trace_sys_table(tr, p, ai);
-		unlock(tr);
+		sc_trace_unlock(tr);
 		if (!tab) { /* out of memory */
 			sc_trace_lost(tr);
 			return NULL;
@@ -827,7 +707,7 @@ trace_begin(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 	call_start(c, tr, s, sc);
 	c->dur_ns = 0;
 	if (tr->tflag || (tr->flags & SC_TRACE_F_JSON))
-		now(&c->wall);
+		sc_trace_now(&c->wall);
 	tl->cur = sc;
 	tl->show = show;
 	tl->count = count;
@@ -858,155 +738,11 @@ trace_begin(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 	tl->in_call = show;
 }
 
-/* ------------------------------------------------------------------ -f: the other threads */
-
-static struct sc_trace_task *task_find_locked(struct sc_tracer *tr, int tid, bool add)
-{
-	for (unsigned i = 0; i < tr->ntasks; i++)
-		if (tr->tasks[i].tid == tid)
-			return &tr->tasks[i];
-	if (!add)
-		return NULL;
-	if (tr->ntasks == tr->ctasks) {
-		unsigned n = tr->ctasks ? 2 * tr->ctasks : 8;
-		struct sc_trace_task *v = realloc(tr->tasks, n * sizeof *v);
-		if (!v)
-			return NULL;
-		tr->tasks = v;
-		tr->ctasks = n;
-	}
-	struct sc_trace_task *k = &tr->tasks[tr->ntasks++];
-	memset(k, 0, sizeof *k);
-	k->tid = tid;
-	k->attached = true;
-	return k;
-}
-
-/* A thread the process made (its clone's result). */
-static void task_add(struct sc_tracer *tr, int tid)
-{
-	pthread_mutex_lock(&tr->tasks_lock);
-	if (!task_find_locked(tr, tid, true))
-		sc_trace_lost(tr);
-	pthread_mutex_unlock(&tr->tasks_lock);
-}
-
-/* The calling thread's call will not return: what its line needs when the process ends. */
-static void task_killed(struct sc_tracer *tr, struct sc_trace_tls *tl)
-{
-	struct sc_trace_call *c = &tl->call;
-	pthread_mutex_lock(&tr->tasks_lock);
-	struct sc_trace_task *k = task_find_locked(tr, tl->tid, true);
-	if (k) {
-		char tmp[40];
-		k->attached = tl->attached;
-		k->killed = true;
-		k->decoded = c->decoded;
-		k->sep = c->open_sep;
-		k->col = (uint32_t)c->flushed;
-		snprintf(k->name, sizeof k->name, "%s", sc_trace_sys_name(c, tmp, sizeof tmp));
-	} else {
-		sc_trace_lost(tr);
-	}
-	pthread_mutex_unlock(&tr->tasks_lock);
-}
-
-/* A thread's own exit (not the process's): its "+++" line, as strace prints it once the thread
- * is gone; then it is no longer one of the trace's tasks. */
-static void thread_exited(struct sc_tracer *tr, struct sc_trace_tls *tl, int status)
-{
-	if (!(tr->flags & (SC_TRACE_F_SUMMARY | SC_TRACE_F_QUIET_EXIT))) {
-		char text[48], fields[32];
-		snprintf(text, sizeof text, "+++ exited with %d +++", status);
-		snprintf(fields, sizeof fields, ",\"status\":%d", status);
-		sc_trace_whole_line(tr, 0, text, "exited", fields);
-	}
-	if (tr->flags & SC_TRACE_F_FF)
-		sc_trace_ff_end(tr, tl->tid);
-	detach(tr, &tl->attached);
-	pthread_mutex_lock(&tr->tasks_lock);
-	struct sc_trace_task *k = task_find_locked(tr, tl->tid, false);
-	if (k)
-		*k = tr->tasks[--tr->ntasks];
-	pthread_mutex_unlock(&tr->tasks_lock);
-}
-
-/* The line of a call the process's end cut short: its entry continued when it is still the
- * output's last line, else "<... NAME resumed>"; " <unfinished ...>" when strace would have
- * printed more at its exit; then " = ?". */
-static void killed_line(struct sc_tracer *tr, struct sc_trace_task *k)
-{
-	struct sc_trace_shared *sh = tr->shared;
-	struct sc_tbuf r = { 0 };
-	size_t col = 0;
-	out_lock(tr);
-	if (sh->open_tid == k->tid) {
-		if (k->sep)
-			tb_puts(&r, ", ");
-		col = k->col;
-		sh->open_tid = 0;
-	} else {
-		struct timespec w = { 0, 0 };
-		end_open_locked(tr);
-		if (tr->tflag)
-			now(&w);
-		leader_of(tr, &r, &w, k->tid);
-		tb_printf(&r, "<... %s resumed>", k->name);
-	}
-	if (!k->decoded)
-		tb_puts(&r, " <unfinished ...>");
-	tb_puts(&r, ") ");
-	while (col + r.len < (size_t)tr->column)
-		tb_putc(&r, ' ');
-	tb_puts(&r, "= ?\n");
-	if (r.lost)
-		sc_trace_lost(tr);
-	else
-		out_put_locked(tr, r.p, r.len);
-	out_unlock(tr);
-	free(r.p);
-}
-
-void sc_trace_tasks_end(struct sc_tracer *tr, const char *text, const char *event,
-			const char *fields)
-{
-	if (!tr->ntasks)
-		return;
-	/* (the threads are gone: the list is the caller's from here on) */
-	pthread_mutex_lock(&tr->tasks_lock);
-	struct sc_trace_task *v = tr->tasks;
-	unsigned n = tr->ntasks;
-	tr->tasks = NULL;
-	tr->ntasks = tr->ctasks = 0;
-	pthread_mutex_unlock(&tr->tasks_lock);
-	/* the calls first (the one whose entry is the output's last line first), then the ends */
-	if (tr->shared) {
-		int open = tr->shared->open_tid;
-		for (unsigned i = 0; i < n; i++)
-			if (v[i].killed && v[i].tid == open)
-				killed_line(tr, &v[i]);
-		for (unsigned i = 0; i < n; i++)
-			if (v[i].killed && v[i].tid != open)
-				killed_line(tr, &v[i]);
-	}
-	for (unsigned i = 0; i < n; i++) {
-		struct sc_trace_task *k = &v[i];
-		if (k->tid == tr->pid) /* the process's first thread: its line comes last */
-			continue;
-		if (text)
-			sc_trace_whole_line(tr, k->tid, text, event, fields);
-		if (tr->flags & SC_TRACE_F_FF)
-			sc_trace_ff_end(tr, k->tid);
-		detach(tr, &k->attached);
-	}
-	free(v);
-}
-
 void sc_trace_detach(struct sc_tracer *tr)
 {
 	struct sc_trace_tls *tl = tls && tls->tr == tr ? tls : NULL;
 	if (tl)
-		detach(tr, &tl->attached);
+		sc_trace_detach_task(tr, &tl->attached);
 }
 
 /* The call's exit, with the result the guest gets: the rest of the line, the counts. (Inline:
@@ -1065,16 +801,16 @@ trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 			tr->show_pid = true;
 			sc_trace_replan(tr);
 			if (tl->new_process && tr->shared && !tr->multi) {
-				lock(tr);
+				sc_trace_lock(tr);
 				tr->multi = true;
-				unlock(tr);
+				sc_trace_unlock(tr);
 			}
 			if (!tl->new_process && c->ret > 0)
-				task_add(tr, (int)c->ret);
+				sc_trace_task_add(tr, (int)c->ret);
 		} else if ((tr->flags & SC_TRACE_F_FF) && !tl->new_process && c->ret > 0) {
 			/* a thread: its own output from now on, its "+++" line there at the end */
 			sc_trace_ff_begin(tr, (int)c->ret);
-			task_add(tr, (int)c->ret);
+			sc_trace_task_add(tr, (int)c->ret);
 		}
 	}
 	if (__builtin_expect(c->open, 0) && c->err && s->ret != TR_none &&
@@ -1082,7 +818,7 @@ trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 		/* -f: the process ends (another thread's exit_group, a fatal signal) while this call
 		 * waits: strace sees no exit of the call, only the thread's end. Its line comes when
 		 * the process ends, after the line of what ended it (sc_trace_tasks_end). */
-		task_killed(tr, tl);
+		sc_trace_task_killed(tr, tl);
 		emit_deferred(tr, tl);
 		return;
 	}
@@ -1114,7 +850,7 @@ trace_finish(struct sc_tracer *tr, struct sc_process *p, struct sc_thread *t,
 			/* -f: a thread's own end, not the process's (whose first thread's "+++"
 			 * line comes when the process ends, as strace prints it) */
 			if (t->done && !p->exit.done && tl->tid != tr->pid)
-				thread_exited(tr, tl, (int)(c->args[0] & 0xff));
+				sc_trace_thread_exited(tr, tl, (int)(c->args[0] & 0xff));
 		} else if (!c->err) {
 			/* a signal the guest sent, maybe to itself: the siginfo if it ends the guest */
 			tr->last_kill = s->kind & SC_TSYS_KILL ? 1 : 2;
@@ -1356,113 +1092,7 @@ void sc_trace_start(struct sc_process *p)
 	c->args[2] = envp;
 	c->arch = ai;
 	c->ret_override = -1;
-	now(&c->wall);
+	sc_trace_now(&c->wall);
 	trace_enter(tr, p, &p->thread, tl);
 	trace_exit(tr, p, &p->thread, tl, false);
-}
-
-/* ------------------------------------------------------------------ the shared output state */
-
-/* -f writing one text output: strace's <unfinished ...> / <... resumed> split, across the
- * threads and the processes of the trace. The state lives in a memfd mapped shared, made
- * before the first fork (fork children share the mapping) and left open, without close-on-exec,
- * at a high descriptor, where the syscorn an emulated execve starts finds it again. */
-#define SHARED_NAME "syscorn-strace"
-#define SHARED_MAGIC 0x73747263u /* "strc" */
-
-struct shared_page {
-	uint32_t magic;
-	struct sc_trace_shared s;
-};
-
-static struct shared_page *shared_map(int fd)
-{
-	void *m = mmap(NULL, sizeof(struct shared_page), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	return m == MAP_FAILED ? NULL : m;
-}
-
-/* The state of the trace this process continues (a traced execve): a memfd of ours among the
- * high descriptors. */
-static struct shared_page *shared_find(void)
-{
-	struct rlimit rl;
-	int top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024 ? (int)rl.rlim_cur : 1024;
-	for (int fd = top - 1; fd > 2 && fd > top - 64; fd--) {
-		char link[64], target[64];
-		snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-		ssize_t n = readlink(link, target, sizeof target - 1);
-		if (n <= 0)
-			continue;
-		target[n] = 0;
-		if (strncmp(target, "/memfd:" SHARED_NAME " ", sizeof "/memfd:" SHARED_NAME))
-			continue;
-		struct stat st;
-		if (fstat(fd, &st) || st.st_size != (off_t)sizeof(struct shared_page))
-			continue;
-		struct shared_page *sp = shared_map(fd);
-		if (sp && sp->magic == SHARED_MAGIC)
-			return sp;
-		if (sp)
-			munmap(sp, sizeof *sp);
-	}
-	return NULL;
-}
-
-static struct shared_page *shared_new(void)
-{
-	int fd = memfd_create(SHARED_NAME, 0);
-	if (fd < 0)
-		return NULL;
-	struct rlimit rl;
-	int top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024 ? (int)rl.rlim_cur : 1024;
-	for (int want = top - 1; want > 2 && want > top - 64; want--) {
-		if (fcntl(want, F_GETFD) < 0 && errno == EBADF && dup2(fd, want) == want) {
-			close(fd);
-			fd = want;
-			break;
-		}
-	}
-	struct shared_page *sp = NULL;
-	if (!ftruncate(fd, sizeof *sp))
-		sp = shared_map(fd);
-	if (!sp) {
-		close(fd);
-		return NULL;
-	}
-	pthread_mutexattr_t a;
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	pthread_mutex_init(&sp->s.lock, &a);
-	pthread_mutexattr_destroy(&a);
-	sp->s.nprocs = 1;
-	sp->magic = SHARED_MAGIC;
-	return sp;
-}
-
-void sc_trace_shared_init(struct sc_tracer *tr)
-{
-	if ((tr->flags & (SC_TRACE_F_FOLLOW | SC_TRACE_F_FF | SC_TRACE_F_JSON | SC_TRACE_F_SUCCESS |
-			  SC_TRACE_F_FAILED | SC_TRACE_F_SUMMARY)) != SC_TRACE_F_FOLLOW)
-		return;
-	struct shared_page *sp = tr->exec_continued ? shared_find() : NULL;
-	if (sp) {
-		tr->multi = true; /* other processes of the trace may be writing */
-	} else {
-		sp = shared_new();
-		if (!sp)
-			return; /* whole lines, as without -f */
-	}
-	tr->shared = &sp->s;
-	if (!(tr->flags & SC_TRACE_F_PID_COLUMN)) /* stderr: prefixes while there are several tasks */
-		tr->dyn_pid = tr->show_pid = true;
-}
-
-void sc_trace_shared_free(struct sc_tracer *tr)
-{
-	if (tr->shared)
-		munmap((char *)tr->shared - offsetof(struct shared_page, s), sizeof(struct shared_page));
-	tr->shared = NULL;
-	tr->multi = false;
-	sc_trace_replan(tr);
 }
