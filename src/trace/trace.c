@@ -268,6 +268,21 @@ static bool direct_ok(const struct sc_tracer *tr, const struct sc_trace_sys *s)
 			      SC_TRACE_F_FAILED));
 }
 
+/* A direct line is complete: in the output already (dropped whole if an append failed); the
+ * output goes out when it has grown enough. */
+static inline void direct_end(struct sc_tracer *tr)
+{
+	struct sc_tbuf *b = &tr->out;
+	if (__builtin_expect(b->lost, 0)) {
+		sc_trace_lost(tr);
+		b->len = tr->line_at;
+		b->lost = false;
+	}
+	tr->line_at = SIZE_MAX;
+	if (b->len >= 32768)
+		sc_trace_out_flush_locked(tr);
+}
+
 /* "name(" of a known call. */
 static inline void put_name(struct sc_tbuf *b, const struct sc_trace_sys *s)
 {
@@ -533,15 +548,7 @@ static inline __attribute__((always_inline)) void trace_exit_inline(struct sc_tr
 		tb_putc(b, '\n');
 	}
 	if (b == &tr->out) {
-		/* direct: the line is in the output already (dropped whole if incomplete) */
-		if (b->lost) {
-			sc_trace_lost(tr);
-			b->len = tr->line_at;
-			b->lost = false;
-		}
-		tr->line_at = SIZE_MAX;
-		if (b->len >= 32768)
-			sc_trace_out_flush_locked(tr);
+		direct_end(tr);
 		return;
 	}
 	if ((tr->flags & SC_TRACE_F_SUCCESS) && (c->err || noreturn))
@@ -929,14 +936,7 @@ static inline void plain_exit(struct sc_tracer *tr, struct sc_process *p, struct
 		emit_deferred(tr, tl);
 		return;
 	}
-	if (__builtin_expect(b->lost, 0)) {
-		sc_trace_lost(tr);
-		b->len = tr->line_at;
-		b->lost = false;
-	}
-	tr->line_at = SIZE_MAX;
-	if (b->len >= 32768)
-		sc_trace_out_flush_locked(tr);
+	direct_end(tr);
 	emit_deferred(tr, tl);
 }
 
