@@ -137,6 +137,7 @@ def norm(path, opts):
         for v, key in ids.items():
             l = re.sub(r'\b%s\b' % v, key, l)
         l = re.sub(r'^\[pid +PID\] ', '[pid PID] ', l)  # "[pid %5d] ": pids of any width
+        l = re.sub(r'^PID +', 'PID ', l)  # -f -o FILE's "%-5d ": the same
         l = re.sub(r'0x[0-9a-f]{6,}', '0xADDR', l)
         l = re.sub(r'\b\d{12,}\b', 'BIG', l)
         l = re.sub(r'/tmp/syscorn-([a-z][a-z-]*)-[A-Za-z0-9]{6}', r'/tmp/syscorn-\1-TMP', l)
