@@ -317,10 +317,6 @@ static inline __attribute__((always_inline)) void trace_enter_inline(struct sc_t
 		/* straight into the output: no copy of the line, no locking */
 		b = &tr->out;
 		tr->line_at = b->len;
-		if (b->p) {
-			__builtin_prefetch(b->p + b->len + 64, 1);
-			__builtin_prefetch(b->p + b->len + 128, 1);
-		}
 	} else {
 		b->len = 0;
 	}
